@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// streams are the command's standard streams: results go to Out, messages to Err.
+type streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+const exitCodesHelp = `Exit status:
+  0    clean: no finding at or above --fail-on; scan verdict safe
+  1    findings at or above --fail-on; scan verdict unsafe
+  2    usage error, or input that could not be read or parsed (other inputs are still processed)
+  3    scan verdict walks-anyway (the volume root fails the OnRootMismatch test)
+  130  interrupted`
+
+// subcommands is the explicit list of startlag's verbs.
+var subcommands = []func(streams) *cobra.Command{
+	newAuditCmd,
+	newExplainCmd,
+	newScanCmd,
+}
+
+func newRootCmd(s streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "startlag",
+		Short: "Find and explain what makes Kubernetes pods slow to start",
+		Long: `startlag finds the Kubernetes defaults that make pods slow to start as their data grows:
+the kubelet's recursive fsGroup ownership change at every mount first, and the start-up
+hazards of the same kind (recursive chown init containers, SELinux relabels, Multi-Attach
+waits).
+
+  audit    find workloads in manifests whose volumes are re-owned or relabelled at every start
+  explain  build a pod's start-up timeline from kubelet logs, events and pod status
+  scan     check a volume: is OnRootMismatch safe, what does Always cost, repair what differs
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.CompletionOptions.DisableDefaultCmd = true
+	for _, newCmd := range subcommands {
+		root.AddCommand(newCmd(s))
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	return root
+}
+
+// run executes startlag with args and returns the exit code. Only main calls os.Exit.
+func run(ctx context.Context, args []string, s streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	code := exitCode(err)
+	if err != nil && err.Error() != "" {
+		var ce *codeError
+		if !isCodeOnly(err, &ce) {
+			fmt.Fprintf(s.Err, "startlag: %v\n", err)
+		}
+	}
+	return code
+}
+
+// isCodeOnly reports whether err only carries an exit code and nothing to print.
+func isCodeOnly(err error, ce **codeError) bool {
+	c, ok := err.(*codeError)
+	if ok {
+		*ce = c
+	}
+	return ok && c.err == nil
+}

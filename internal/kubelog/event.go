@@ -1,0 +1,43 @@
+// Package kubelog turns node logs (kubelet in every framing startlag knows, containerd, CRI-O and
+// CSI node plugins) into typed events. Each framing has a small pure parser; messages are
+// recognised by their text, never by file:line, across the kubelet's wording eras (1.9 to 1.37).
+package kubelog
+
+import "time"
+
+// Source locates an evidence line: the input file and the 1-based line number in it.
+type Source struct {
+	File string
+	Line int
+}
+
+// PodRef names a pod as far as a log line tells it. Any field may be empty.
+type PodRef struct {
+	Namespace string
+	Name      string
+	UID       string
+}
+
+// Kind is the meaning of a recognised message.
+type Kind uint16
+
+// Event is one recognised log line.
+type Event struct {
+	Kind Kind
+	// Time is the line's timestamp. For framings without a year (klog, syslog) the year comes
+	// from the parser's options; for framings without a zone the parser's location is used.
+	Time time.Time
+	// Severity is 'I', 'W', 'E', 'F', or 0 when the framing carries none.
+	Severity  byte
+	Component string // "kubelet", "containerd", "crio", "csi-plugin", ...
+	Pod       PodRef
+	Volume    string // the volume's spec name (PV name or pod volume name) when the line names one
+	Path      string // a file system path the line names (ownership walk root, mount path)
+	Count     int64  // files processed, for ownership progress lines
+	Err       string // the error text, for error lines
+	Detail    string // other kind-specific text (image name, container name, duration, ...)
+	Src       Source
+	// Text is the original line (without trailing newline), cut to a bounded length, kept as
+	// evidence.
+	Text string
+}

@@ -1,0 +1,60 @@
+// Package report renders startlag's results. Every output format is a Renderer behind one small
+// interface, one file per format and result type; commands pick a renderer by name.
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Renderer writes one result value in one output format.
+type Renderer[T any] interface {
+	Render(w io.Writer, v T) error
+}
+
+// RendererFunc adapts a function to the Renderer interface.
+type RendererFunc[T any] func(w io.Writer, v T) error
+
+// Render calls f.
+func (f RendererFunc[T]) Render(w io.Writer, v T) error { return f(w, v) }
+
+// Formats maps output format names (as given to -o) to renderers for one result type.
+type Formats[T any] map[string]Renderer[T]
+
+// Get returns the renderer for name, or an error that lists the valid names.
+func (f Formats[T]) Get(name string) (Renderer[T], error) {
+	if r, ok := f[name]; ok {
+		return r, nil
+	}
+	return nil, fmt.Errorf("unknown output format %q (valid: %s)", name, strings.Join(f.Names(), ", "))
+}
+
+// Names returns the format names, sorted.
+func (f Formats[T]) Names() []string {
+	names := make([]string, 0, len(f))
+	for n := range f {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// ColorEnabled reports whether colour may be written to w: w is a terminal, NO_COLOR is unset
+// and TERM is not "dumb".
+func ColorEnabled(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return IsTerminal(w)
+}
