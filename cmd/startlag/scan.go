@@ -1,18 +1,273 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
+
+	"github.com/startlag/startlag/internal/report"
+	"github.com/startlag/startlag/internal/volscan"
+	"github.com/startlag/startlag/internal/walk"
 )
 
-// TODO: placeholder until the scan command lands.
+// scanOptions are the flags of `startlag scan`.
+type scanOptions struct {
+	fsGroup          int64
+	readOnly         bool
+	workers          int
+	oneFileSystem    bool
+	output           string
+	fromListing      string
+	estimate         bool
+	restartsPerMonth float64
+	apply            bool
+	maxOpsPerSecond  float64
+	list             bool
+	topK             int
+}
+
+const scanLong = `scan walks a volume (or reads a listing of one) and applies the kubelet's fsGroup
+rules: the OnRootMismatch root test, then what an Always walk would change on every entry.
+
+Verdicts (also the exit status):
+  safe          the root passes the test and nothing differs: OnRootMismatch is safe (exit 0)
+  unsafe        the root passes, so OnRootMismatch would skip the walk, but N entries differ
+                and would never be fixed (exit 1)
+  walks-anyway  the root fails the test: the kubelet walks every mount even with
+                OnRootMismatch (exit 3)
+
+Offline: on a machine where the volume is mounted, run
+  cd MOUNTPOINT && ` + volscan.FindCommand + ` > listing.txt
+and check it with --from-listing listing.txt (or - for stdin).
+
+--estimate times the kubelet's per-entry work on temporary files it creates (and removes)
+in the volume root, and predicts the Always walk per mount and per year.
+--apply makes exactly the kubelet's changes, only to entries that differ, the root last.
+Without --apply nothing is modified; --list prints every entry that would change.
+
+`
+
 func newScanCmd(s streams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "scan",
-		Short: "scan (not yet available)",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("scan: not implemented")
+	o := &scanOptions{}
+	cmd := &cobra.Command{
+		Use:   "scan [DIR] [--fsgroup GID]",
+		Short: "check a volume: is OnRootMismatch safe, what does Always cost, repair what differs",
+		Long:  scanLong + exitCodesHelp,
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), s, args)
 		},
 	}
+	f := cmd.Flags()
+	f.Int64Var(&o.fsGroup, "fsgroup", -1, "the pod's fsGroup (default: the volume root's group)")
+	f.BoolVar(&o.readOnly, "read-only", false, "the volume is mounted read-only (0440/0550 masks)")
+	f.IntVarP(&o.workers, "workers", "j", walk.DefaultWorkers, "parallel walkers")
+	f.BoolVarP(&o.oneFileSystem, "one-file-system", "x", false,
+		"do not descend into nested mounts (the kubelet does)")
+	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	f.StringVar(&o.fromListing, "from-listing", "",
+		"read a find listing (FILE, or - for stdin) instead of walking DIR")
+	f.BoolVar(&o.estimate, "estimate", false, "predict the cost of the kubelet's Always walk")
+	f.Float64Var(&o.restartsPerMonth, "restarts-per-month", 30, "pod starts per month, for --estimate")
+	f.BoolVar(&o.apply, "apply", false, "make the kubelet's changes to the entries that differ")
+	f.Float64Var(&o.maxOpsPerSecond, "max-ops-per-second", 0, "limit chown/chmod calls (0: none)")
+	f.BoolVar(&o.list, "list", false, "print every entry that differs (what --apply would change)")
+	f.IntVar(&o.topK, "top", volscan.DefaultTopK, "example paths kept per group")
+	return cmd
+}
+
+// validate rejects conflicting flags and fills the defaults that depend on the input.
+func (o *scanOptions) validate(args []string) error {
+	if _, err := report.ScanFormats.Get(o.output); err != nil {
+		return usageError(err)
+	}
+	switch {
+	case o.fromListing == "" && len(args) == 0:
+		return usageError(errors.New("scan needs a DIR or --from-listing FILE"))
+	case o.fromListing != "" && len(args) > 0:
+		return usageError(errors.New("give either DIR or --from-listing, not both"))
+	case o.fromListing != "" && (o.apply || o.estimate):
+		return usageError(errors.New("--apply and --estimate need a DIR, not a listing"))
+	case o.apply && o.estimate:
+		return usageError(errors.New("--apply and --estimate cannot be combined"))
+	case o.workers < 1:
+		return usageError(errors.New("--workers must be at least 1"))
+	case o.fsGroup < -1 || o.fsGroup > 1<<32-1:
+		return usageError(fmt.Errorf("--fsgroup %d is not a valid gid", o.fsGroup))
+	}
+	return nil
+}
+
+func (o *scanOptions) run(ctx context.Context, s streams, args []string) error {
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	if o.fromListing != "" {
+		return o.runListing(s)
+	}
+	return o.runDir(ctx, s, args[0])
+}
+
+func (o *scanOptions) checkOptions(s streams) volscan.Options {
+	opt := volscan.Options{FSGroup: o.fsGroup, ReadOnly: o.readOnly, TopK: o.topK,
+		Walk: walk.Options{Workers: o.workers, OneFileSystem: o.oneFileSystem}}
+	if o.list {
+		opt.OnOffender = func(of volscan.Offender) {
+			fmt.Fprintf(s.Out, "%s\t%s\n", walk.Escape(of.Path), of.Change)
+		}
+	}
+	return opt
+}
+
+// fsGroupFrom fills fsGroup from the root's group when the flag was not given.
+func (o *scanOptions) fsGroupFrom(s streams, gid int64, ok bool) (string, error) {
+	if o.fsGroup >= 0 {
+		return "flag", nil
+	}
+	if !ok {
+		return "", usageError(errors.New("--fsgroup not given and the root's group is unknown"))
+	}
+	o.fsGroup = gid
+	fmt.Fprintf(s.Err, "startlag: --fsgroup not given; using the volume root's group %d "+
+		"(the root's group test then passes by construction)\n", gid)
+	return "root-gid", nil
+}
+
+func (o *scanOptions) runListing(s streams) error {
+	name, data, err := readListingInput(s, o.fromListing)
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	gid, ok := volscan.ListingRootGID(data)
+	src, err := o.fsGroupFrom(s, gid, ok)
+	if err != nil {
+		return err
+	}
+	res, lineErrs, err := volscan.ListingCheck(bytes.NewReader(data), name, o.checkOptions(s))
+	for _, le := range lineErrs {
+		fmt.Fprintf(s.Err, "startlag: %v\n", le)
+	}
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	rep := &volscan.Report{Mode: "check", FSGroupSource: src, Listing: true, Check: res,
+		ListingErrors: lineErrs}
+	return o.finish(s, rep, len(lineErrs) > 0)
+}
+
+func readListingInput(s streams, name string) (string, []byte, error) {
+	if name == "-" {
+		data, err := io.ReadAll(s.In)
+		if err != nil {
+			return "<stdin>", nil, fmt.Errorf("reading listing from stdin: %w", err)
+		}
+		return "<stdin>", data, nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return name, nil, fmt.Errorf("reading listing: %w", err)
+	}
+	return name, data, nil
+}
+
+func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {
+	gid, gidErr := volscan.RootGID(dir)
+	if gidErr != nil {
+		return withCode(exitError, gidErr)
+	}
+	src, err := o.fsGroupFrom(s, gid, true)
+	if err != nil {
+		return err
+	}
+	opt := o.checkOptions(s)
+	var done atomic.Int64
+	opt.Progress = &done
+	bar := report.StartProgress(s.Err, "scanning", progressTotal(dir), done.Load)
+	rep, err := o.walkDir(ctx, dir, src, opt)
+	bar.Stop()
+	if err != nil && (rep == nil || errors.Is(err, context.Canceled)) {
+		return err
+	}
+	if rep.Repair != nil {
+		return o.finishRepair(s, rep)
+	}
+	return o.finish(s, rep, false)
+}
+
+func (o *scanOptions) walkDir(ctx context.Context, dir, src string,
+	opt volscan.Options) (*volscan.Report, error) {
+	rep := &volscan.Report{Mode: "check", FSGroupSource: src}
+	var err error
+	switch {
+	case o.apply:
+		rep.Mode = "repair"
+		rep.Repair, err = volscan.Repair(ctx, dir, volscan.RepairOptions{Options: opt,
+			MaxOpsPerSecond: o.maxOpsPerSecond})
+		if rep.Repair == nil {
+			return nil, withCode(exitError, err)
+		}
+	case o.estimate:
+		rep.Mode = "estimate"
+		rep.Estimate, err = volscan.EstimateWalk(ctx, dir, volscan.EstimateOptions{
+			Options: opt, RestartsPerMonth: o.restartsPerMonth})
+		if rep.Estimate == nil {
+			return nil, withCode(exitError, err)
+		}
+	default:
+		rep.Check, err = volscan.Check(ctx, dir, opt)
+		if rep.Check == nil {
+			return nil, withCode(exitError, err)
+		}
+	}
+	return rep, err
+}
+
+// progressTotal is the used-inode count of dir's file system when dir is its root (so the
+// count is the walk's size), else 0 (unknown: the bar shows the rate only).
+func progressTotal(dir string) int64 {
+	n, _ := volscan.FileSystemEntries(dir)
+	return int64(n)
+}
+
+// finish renders rep and maps the verdict to the exit status; inputErr forces exit 2 after
+// the report (a listing had bad lines).
+func (o *scanOptions) finish(s streams, rep *volscan.Report, inputErr bool) error {
+	r, _ := report.ScanFormats.Get(o.output)
+	if err := r.Render(s.Out, rep); err != nil {
+		return withCode(exitError, err)
+	}
+	res := rep.Result()
+	switch {
+	case inputErr:
+		return withCode(exitError, errors.New("some listing lines could not be used"))
+	case res.Incomplete() && res.Verdict == volscan.VerdictSafe:
+		return withCode(exitError, errors.New("part of the volume could not be read; "+
+			"the safe verdict covers only what was read"))
+	case res.Verdict == volscan.VerdictUnsafe:
+		return withCode(exitFindings, nil)
+	case res.Verdict == volscan.VerdictWalksAnyway:
+		return withCode(exitWalksAnyway, nil)
+	}
+	return nil
+}
+
+// finishRepair renders a repair: exit 0 when every differing entry (and the root) was
+// changed, 2 when some could not be.
+func (o *scanOptions) finishRepair(s streams, rep *volscan.Report) error {
+	r, _ := report.ScanFormats.Get(o.output)
+	if err := r.Render(s.Out, rep); err != nil {
+		return withCode(exitError, err)
+	}
+	rr := rep.Repair
+	if rr.Failed > 0 || rr.Incomplete() || rr.RootSkipped != "" {
+		return withCode(exitError, fmt.Errorf("repair incomplete: %d entries failed, %d "+
+			"could not be read; rerun after fixing the cause", rr.Failed, rr.Walk.ErrorCount))
+	}
+	return nil
 }

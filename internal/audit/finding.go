@@ -68,4 +68,7 @@ type Finding struct {
 	// input (e.g. "no CSIDriver object in the input: assuming fsGroupPolicy
 	// ReadWriteOnceWithFSType"). Empty when the input decided everything.
 	Assumptions []string
+	// Warnings are problems met while deciding about the finding, e.g. a malformed
+	// startlag.dev/ignore annotation on the workload that therefore suppressed nothing.
+	Warnings []string
 }

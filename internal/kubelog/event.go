@@ -1,6 +1,3 @@
-// Package kubelog turns node logs (kubelet in every framing startlag knows, containerd, CRI-O and
-// CSI node plugins) into typed events. Each framing has a small pure parser; messages are
-// recognised by their text, never by file:line, across the kubelet's wording eras (1.9 to 1.37).
 package kubelog
 
 import "time"
@@ -36,7 +33,10 @@ type Event struct {
 	Count     int64  // files processed, for ownership progress lines
 	Err       string // the error text, for error lines
 	Detail    string // other kind-specific text (image name, container name, duration, ...)
-	Src       Source
+	// Volumes lists the volumes still unmounted, for volume wait lines (KindVolumeWaitTimeout,
+	// KindVolumeWaitCanceled): the pod's volume names from "unmounted volumes=[...]".
+	Volumes []string
+	Src     Source
 	// Text is the original line (without trailing newline), cut to a bounded length, kept as
 	// evidence.
 	Text string

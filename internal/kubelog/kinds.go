@@ -47,4 +47,21 @@ const (
 	KindNodeStageStarted // CSI plugin: GRPC call /csi.v1.Node/NodeStageVolume
 	KindNodeStageDone    // CSI plugin: NodeStageVolume response
 	KindDriverOwnership  // ownership walk inside a CSI driver (globalmount path)
+
+	// Added as the timeline needed them.
+	KindOwnershipRootStatFailed // reading the volume root's permissions failed: full walk follows
+	KindVolumeWaitStarted       // "Waiting for volumes to attach and mount for pod"
+	KindVolumesReady            // "All volumes are attached and mounted for pod"
+	KindOperationBackoff        // "Operation for ... failed. No retries permitted until ..."
+	KindMountFailed             // other MountVolume.* failures (WaitForAttach, NodeAffinity, ...)
+	KindSandboxCreating         // "Creating PodSandbox for pod" / runtime RunPodSandbox request
+	KindContainerCreating       // runtime CreateContainer request (start of a possible relabel)
+	KindImagePullFailed         // ErrImagePull / ImagePullBackOff while syncing the pod
+	KindPodSyncError            // "Error syncing pod" with any other error
+	KindNodeStageRequest        // CSI plugin: NodeStageVolume request (staging path, mount group)
+	KindNodePublishStarted      // CSI plugin: GRPC call /csi.v1.Node/NodePublishVolume
+	KindNodePublishDone         // CSI plugin: NodePublishVolume response
+	KindContainerKilling        // "Killing" event / stopping a container
+
+	kindCount // keep last
 )

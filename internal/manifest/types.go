@@ -29,6 +29,9 @@ type Workload struct {
 	Namespace  string // as written; empty when the manifest leaves it to the client
 	Name       string
 	Pos        Position
+	// Source is the template path of the "# Source:" comment helm template writes before each
+	// document (e.g. "vault/templates/server-statefulset.yaml"); empty for other input.
+	Source string
 	// Annotations are the workload object's own annotations (suppressions live there).
 	Annotations map[string]string
 	// Template is the pod template: metadata and spec. For a Pod it is the Pod itself.
@@ -40,6 +43,9 @@ type Workload struct {
 	Strategy appsv1.DeploymentStrategyType
 	// Replicas is spec.replicas where the kind has it (nil when unset or not applicable).
 	Replicas *int32
+
+	// ref is an Argo Rollouts spec.workloadRef, pending resolution within the input.
+	ref *templateRef
 }
 
 // Storage holds the storage objects found in the same input. The ownership model uses them to
@@ -55,8 +61,12 @@ type Storage struct {
 type Set struct {
 	Workloads []Workload
 	Storage   Storage
+	// Files counts the files (and standard input) read.
+	Files int
 	// Objects counts every decoded object; Skipped counts those that are neither workloads nor
-	// storage objects, by "apiVersion/kind".
+	// storage objects, by "apiVersion/kind". Two keys are not kinds: "(no kind)" counts mappings
+	// without apiVersion or kind, and "argoproj.io/v1alpha1/Rollout (workloadRef outside the
+	// input)" counts Rollouts whose pod template lives in a Deployment the input lacks.
 	Objects int
 	Skipped map[string]int
 	// Errors are per-file or per-document problems (malformed YAML, binary input, ...). Each

@@ -77,7 +77,7 @@ type RootMismatch uint8
 const (
 	RootNotDir    RootMismatch = 1 << iota // the root is not a directory
 	RootGIDDiffer                          // the root's group is not fsGroup
-	RootPermsLack                          // group rwx (r-x read-only) or the bits the mask adds are missing
+	RootPermsLack                          // owner/group rwx (r-x read-only) missing
 	RootNoSetgid                           // the setgid bit is not set
 )
 

@@ -54,12 +54,25 @@ func ParsePodVolumePath(p string) (PodVolumePath, bool) {
 	if strings.Contains(p, "/plugins/kubernetes.io/csi/") && strings.HasSuffix(p, "/globalmount") {
 		return PodVolumePath{Plugin: PluginCSI, StagingPath: true}, true
 	}
-	rest := p
-	if i := strings.LastIndex(p, "/pods/"); i >= 0 {
-		rest = p[i+len("/pods/"):]
+	// The pod part starts after the first "pods/" that is followed by <uid>/volumes/; a later
+	// "pods" directory inside the volume must not be taken for it.
+	for rest := p; ; {
+		if v, ok := splitPodPart(rest); ok {
+			return v, true
+		}
+		i := strings.Index(rest, "pods/")
+		if i < 0 {
+			return PodVolumePath{}, false
+		}
+		rest = rest[i+len("pods/"):]
 	}
+}
+
+// splitPodPart splits "<uid>/volumes/<plugin>/<volume>[/...]".
+func splitPodPart(rest string) (PodVolumePath, bool) {
 	parts := strings.Split(strings.Trim(rest, "/"), "/")
-	if len(parts) < 4 || parts[1] != "volumes" {
+	if len(parts) < 4 || parts[1] != "volumes" || parts[0] == "" || parts[2] == "" ||
+		parts[3] == "" {
 		return PodVolumePath{}, false
 	}
 	return PodVolumePath{

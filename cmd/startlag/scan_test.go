@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/startlag/startlag/internal/volscan"
+)
+
+// scanRun runs startlag with args and stdin, returning exit code, stdout and stderr.
+func scanRun(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, streams{In: strings.NewReader(stdin), Out: &out,
+		Err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func scanCorpus(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "corpus", "cases", name)
+	if _, err := os.Stat(p); err != nil {
+		t.Skip("corpus not found beside the repository (../shared/corpus):", err)
+	}
+	return p
+}
+
+func TestScanListingVerdicts(t *testing.T) {
+	code, out, _ := scanRun(t, "", "scan", "--from-listing",
+		scanCorpus(t, "case08.volume-scan.txt"), "--fsgroup", "3000")
+	if code != exitFindings || !strings.Contains(out, "Verdict: unsafe") ||
+		!strings.Contains(out, "./workspaces/billing/export.csv") {
+		t.Errorf("case08: exit %d\n%s", code, out)
+	}
+	code, out, _ = scanRun(t, "", "scan", "--from-listing",
+		scanCorpus(t, "case09.volume-scan.txt"), "--fsgroup", "2000")
+	if code != exitOK || !strings.Contains(out, "Verdict: safe") {
+		t.Errorf("case09: exit %d\n%s", code, out)
+	}
+}
+
+func TestScanListingJSONFromStdin(t *testing.T) {
+	data, err := os.ReadFile(scanCorpus(t, "case08.volume-scan.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := scanRun(t, string(data), "scan", "--from-listing", "-", "-o", "json")
+	if code != exitFindings {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "using the volume root's group 3000") {
+		t.Errorf("fsGroup source not said on stderr: %q", errOut)
+	}
+	var doc struct {
+		Schema, Verdict, FSGroupSource string
+		Differ, Entries                int64
+		FSGroup                        int64
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if doc.Schema != "startlag.scan/v1" || doc.Verdict != "unsafe" || doc.Differ != 17 ||
+		doc.Entries != 42 || doc.FSGroup != 3000 || doc.FSGroupSource != "root-gid" {
+		t.Errorf("document %+v", doc)
+	}
+}
+
+func TestScanMalformedListing(t *testing.T) {
+	in := "d 02770 0 3000 .\nf 0644 zero 3000 ./bad\nf 0664 0 3000 ./good\n"
+	code, out, errOut := scanRun(t, in, "scan", "--from-listing", "-", "--fsgroup", "3000")
+	if code != exitError || !strings.Contains(errOut, "<stdin>:2:") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out, "Verdict: safe") {
+		t.Errorf("the good lines were not checked:\n%s", out)
+	}
+}
+
+func TestScanUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"scan"},
+		{"scan", "a", "--from-listing", "b"},
+		{"scan", "--from-listing", "x", "--apply"},
+		{"scan", ".", "-o", "yaml"},
+		{"scan", ".", "--fsgroup", "-5"},
+	} {
+		if code, _, _ := scanRun(t, "", args...); code != exitError {
+			t.Errorf("%q: exit %d, want %d", args, code, exitError)
+		}
+	}
+}
+
+func TestScanHelpShowsFindCommand(t *testing.T) {
+	_, out, _ := scanRun(t, "", "scan", "--help")
+	if !strings.Contains(out, volscan.FindCommand) {
+		t.Errorf("--help lacks the find command:\n%s", out)
+	}
+}
+
+// TestScanDirWalksAnyway: a 0700 root fails the skip test whatever the group.
+func TestScanDirWalksAnyway(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := scanRun(t, "", "scan", dir)
+	if code != exitWalksAnyway || !strings.Contains(out, "Verdict: walks-anyway") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestScanApply(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("repair to another group needs root")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := scanRun(t, "", "scan", dir, "--fsgroup", "4242", "--list")
+	if code != exitWalksAnyway || !strings.Contains(out, "./f\t") {
+		t.Fatalf("dry run: exit %d\n%s", code, out)
+	}
+	if code, out, errOut := scanRun(t, "", "scan", dir, "--fsgroup", "4242", "--apply"); code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := scanRun(t, "", "scan", dir, "--fsgroup", "4242"); code != exitOK {
+		t.Errorf("after apply: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,68 @@
+package audit
+
+import (
+	"fmt"
+
+	"github.com/startlag/startlag/internal/ownership"
+)
+
+var ruleSELinuxRelabel = Rule{
+	ID:       idSELinuxRelabel,
+	Severity: Warning,
+	Summary: "a pod with an SELinux label mounts a persistent volume the container runtime " +
+		"relabels file by file at every container start",
+	Explanation: "On SELinux-enforcing nodes, a volume that cannot be mounted with " +
+		"`-o context` is relabelled recursively by the container runtime inside " +
+		"CreateContainer, for every container that mounts it, at every start. With millions " +
+		"of files this exceeds the kubelet's 2-minute runtime request timeout " +
+		"(CreateContainerError: context deadline exceeded, then 'failed to reserve container " +
+		"name'); one reported case took 23 minutes for 2.1M files. fsGroupChangePolicy does " +
+		"not help: this is not the fsGroup walk.",
+	Fix: "Let the kubelet mount the volume with -o context: set a fixed " +
+		"seLinuxOptions.level, use a CSI driver whose CSIDriver sets seLinuxMount: true, and " +
+		"a ReadWriteOncePod claim (1.28+) or Kubernetes 1.37+ for other access modes; do not " +
+		"set seLinuxChangePolicy: Recursive.",
+	Doc:   docURL(idSELinuxRelabel),
+	Check: checkSELinuxRelabel,
+}
+
+const selinuxNodeNote = "the nodes run SELinux in enforcing mode and the container runtime " +
+	"has SELinux enabled (otherwise nothing is relabelled)"
+
+func checkSELinuxRelabel(t *target) []Finding {
+	if !ownership.PodSetsSELinux(t.spec) {
+		return nil
+	}
+	var out []Finding
+	for _, d := range t.decisions {
+		if !persistentData(d) {
+			continue
+		}
+		s := ownership.DecideSELinux(t.in, d)
+		if s.Relabel != ownership.RelabelRecursive {
+			continue
+		}
+		f := t.finding(idSELinuxRelabel, Warning, d.Volume, "")
+		f.Message = fmt.Sprintf("the pod sets seLinuxOptions, and %s cannot be mounted with "+
+			"-o context: %s. The container runtime relabels every file of it when it creates "+
+			"each container that mounts it, at every start.", volumeLabel(d), s.Reason)
+		f.Fix = selinuxFix(t, d, s)
+		f.Assumptions = append([]string{selinuxNodeNote}, s.Assumptions...)
+		out = append(out, f)
+	}
+	return out
+}
+
+func selinuxFix(t *target, d ownership.Decision, s ownership.SELinuxDecision) string {
+	fix := fmt.Sprintf("Make %s eligible for mount-option labelling: a fixed "+
+		"%s.securityContext.seLinuxOptions.level (e.g. s0:c123,c456), no seLinuxChangePolicy: "+
+		"Recursive, ", d.Volume, t.specPath())
+	switch d.Plugin {
+	case ownership.PluginCSI, "":
+		fix += "a CSI driver whose CSIDriver sets seLinuxMount: true, "
+	}
+	fix += "and a ReadWriteOncePod claim on 1.28+ (any access mode from 1.37). On CRI-O, the " +
+		"io.kubernetes.cri-o.TrySkipVolumeSELinuxLabel annotation skips volumes whose top " +
+		"directory already has the label."
+	return fix
+}

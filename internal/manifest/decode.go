@@ -1,0 +1,225 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	goccy "github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// noKind is the Skipped key of documents that are mappings without apiVersion or kind.
+const noKind = "(no kind)"
+
+// deserializer decodes JSON into k8s.io/api types. It is safe for concurrent use.
+var deserializer runtime.Decoder = scheme.Codecs.UniversalDeserializer()
+
+// decoder turns the chunks of one file into objects of a Set.
+type decoder struct {
+	file string
+	set  *Set
+}
+
+func newDecoder(file string, set *Set) *decoder { return &decoder{file: file, set: set} }
+
+// decodeChunk decodes every document of c. A malformed or oversized document is recorded as an
+// error; a panic while decoding is recovered and recorded too, so one bad document never stops
+// the load.
+func (d *decoder) decodeChunk(c chunk) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.errorf(c.line, 0, "internal error while decoding this document: %v", r)
+		}
+	}()
+
+	if len(c.data) > MaxDocumentBytes {
+		d.errorf(c.line, 0, "document larger than %d MiB", MaxDocumentBytes>>20)
+		return
+	}
+
+	if !d.fastPath(c) {
+		d.fullParse(c)
+	}
+}
+
+// fullParse decodes every document of c through a YAML tree.
+func (d *decoder) fullParse(c chunk) {
+	dec := yaml.NewDecoder(bytes.NewReader(c.data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			d.yamlError(c.line, c.data, err)
+			return
+		}
+		d.document(&doc, c.line-1)
+	}
+}
+
+// fastPath counts a plain block-style document (see sniffKind) whose kind is not audited,
+// without parsing it. It reports false when the full parse must handle the chunk.
+func (d *decoder) fastPath(c chunk) bool {
+	apiVersion, kind, ok := sniffKind(c.data)
+	if !ok || strings.HasSuffix(kind, "List") || classify(apiVersion, kind) != classOther {
+		return false
+	}
+	d.set.Objects++
+	d.set.Skipped[apiVersion+"/"+kind]++
+	return true
+}
+
+// yamlErrorLine matches the line the YAML library puts into its syntax errors.
+var yamlErrorLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError records a YAML syntax error, translating its chunk-relative line to the file.
+// go.yaml.in/yaml/v3 often reports the line where the enclosing construct starts (sometimes one
+// line before it), so the chunk is parsed again with goccy/go-yaml, whose syntax errors carry
+// the offending token's line and column; its report is used when it has one.
+func (d *decoder) yamlError(chunkLine int, c []byte, err error) {
+	var se *goccy.SyntaxError
+	if _, gerr := parser.ParseBytes(c, 0); errors.As(gerr, &se) && se.Token != nil {
+		p := se.Token.Position
+		d.errorf(chunkLine+p.Line-1, p.Column, "malformed YAML: %s", se.Message)
+		return
+	}
+
+	msg := err.Error()
+	m := yamlErrorLine.FindStringSubmatch(msg)
+	if m == nil {
+		d.errorf(chunkLine, 0, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+		return
+	}
+	n, _ := strconv.Atoi(m[1])
+	d.errorf(chunkLine+n-1, 0, "malformed YAML: %s", m[2])
+}
+
+// errorf records an InputError at line:col of the file.
+func (d *decoder) errorf(line, col int, format string, args ...any) {
+	pos := Position{File: d.file, Line: line, Column: col}
+	d.set.Errors = append(d.set.Errors, inputErrorf(pos, format, args...))
+}
+
+// document handles one YAML document; lineOffset turns its lines into file lines.
+func (d *decoder) document(doc *yaml.Node, lineOffset int) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return // "---" followed by nothing, or only comments
+	}
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root.Line+lineOffset, root.Column,
+			"document is a %s, not a Kubernetes object", nodeKindName(root.Kind))
+		return
+	}
+	d.object(root, lineOffset, helmSource(doc, root))
+}
+
+// object handles one Kubernetes object (or List) given as a mapping node.
+func (d *decoder) object(n *yaml.Node, lineOffset int, source string) {
+	apiVersion, kind := scalarField(n, "apiVersion"), scalarField(n, "kind")
+	pos := Position{File: d.file, Line: n.Line + lineOffset, Column: n.Column}
+
+	if kind == "List" || strings.HasSuffix(kind, "List") && field(n, "items") != nil {
+		d.list(n, pos, lineOffset, source)
+		return
+	}
+	d.set.Objects++
+	if apiVersion == "" || kind == "" {
+		d.set.Skipped[noKind]++
+		return
+	}
+
+	class := classify(apiVersion, kind)
+	if class == classOther {
+		d.set.Skipped[apiVersion+"/"+kind]++
+		return
+	}
+	data, err := nodeJSON(n)
+	if err != nil {
+		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
+		return
+	}
+	if err := d.add(class, data, pos, source); err != nil {
+		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
+	}
+}
+
+// list flattens a List's items.
+func (d *decoder) list(n *yaml.Node, pos Position, lineOffset int, source string) {
+	items := field(n, "items")
+	if items == nil || items.Kind == yaml.ScalarNode && items.Tag == "!!null" {
+		return
+	}
+	if items.Kind != yaml.SequenceNode {
+		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "List items is not a sequence"))
+		return
+	}
+	for _, item := range items.Content {
+		if item.Kind != yaml.MappingNode {
+			d.errorf(item.Line+lineOffset, item.Column, "List item is not an object")
+			continue
+		}
+		d.object(item, lineOffset, source)
+	}
+}
+
+// field returns the value node of key in mapping n, or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// scalarField returns the scalar value of key in mapping n, or "".
+func scalarField(n *yaml.Node, key string) string {
+	v := field(n, key)
+	if v == nil || v.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return v.Value
+}
+
+// helmSource returns the template path of a "# Source: chart/templates/x.yaml" comment that
+// helm template writes before each document, or "".
+func helmSource(doc, root *yaml.Node) string {
+	comments := []string{doc.HeadComment, root.HeadComment}
+	if len(root.Content) > 0 {
+		comments = append(comments, root.Content[0].HeadComment)
+	}
+	for _, c := range comments {
+		for _, line := range strings.Split(c, "\n") {
+			if s, ok := strings.CutPrefix(strings.TrimSpace(line), "# Source: "); ok {
+				return strings.TrimSpace(s)
+			}
+		}
+	}
+	return ""
+}
+
+// nodeKindName names a YAML node kind for error messages.
+func nodeKindName(k yaml.Kind) string {
+	switch k {
+	case yaml.SequenceNode:
+		return "sequence"
+	case yaml.ScalarNode:
+		return "scalar"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "node"
+}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/startlag/startlag/internal/audit"
+)
+
+// ANSI escape sequences used by the text format when colour is enabled.
+const (
+	auditReset  = "\x1b[0m"
+	auditBold   = "\x1b[1m"
+	auditRed    = "\x1b[31m"
+	auditYellow = "\x1b[33m"
+	auditCyan   = "\x1b[36m"
+	auditDim    = "\x1b[2m"
+)
+
+// AuditText renders an audit as text for people: findings grouped by workload, by file and line,
+// each workload headed by its file:line:column, kind, namespace/name and helm source. It writes
+// nothing when there are no findings (the command's summary goes to stderr).
+type AuditText struct {
+	// Color enables ANSI colour; set it from ColorEnabled(w).
+	Color bool
+}
+
+// Render writes r to w.
+func (t AuditText) Render(w io.Writer, r AuditReport) error {
+	bw := bufio.NewWriter(w)
+	var last *audit.WorkloadRef
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if last == nil || *last != f.Workload {
+			if last != nil {
+				bw.WriteString("\n")
+			}
+			t.header(bw, r, f.Workload)
+			last = &f.Workload
+		}
+		t.finding(bw, r, f)
+	}
+	return bw.Flush()
+}
+
+// header writes the line that introduces a workload's findings.
+func (t AuditText) header(w *bufio.Writer, r AuditReport, wl audit.WorkloadRef) {
+	name := wl.Name
+	if wl.Namespace != "" {
+		name = wl.Namespace + "/" + wl.Name
+	}
+	line := fmt.Sprintf("%s  %s %s", wl.Pos, wl.Kind, name)
+	w.WriteString(t.paint(auditBold, line))
+	if src := r.Sources[wl.Pos]; src != "" {
+		w.WriteString(t.paint(auditDim, "  ("+src+")"))
+	}
+	w.WriteString("\n")
+}
+
+// finding writes one finding: severity, rule and subject, then why, fix, assumptions and docs.
+func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding) {
+	sev := fmt.Sprintf("%-7s", f.Severity)
+	fmt.Fprintf(w, "  %s  %s", t.paint(severityColor(f.Severity), sev), f.RuleID)
+	if f.Volume != "" {
+		fmt.Fprintf(w, "  volume %s", f.Volume)
+	}
+	if f.Container != "" {
+		fmt.Fprintf(w, "  container %s", f.Container)
+	}
+	w.WriteString("\n")
+
+	writeField(w, "why", f.Message)
+	writeField(w, "fix", f.Fix)
+	for _, a := range f.Assumptions {
+		writeField(w, "assumes", a)
+	}
+	if doc := r.Rule(f.RuleID).Doc; doc != "" {
+		writeField(w, "docs", doc)
+	}
+}
+
+// textWidth is the column at which the text format wraps why, fix and assumption texts.
+const textWidth = 100
+
+// writeField writes "    label: text", wrapping text at textWidth columns and indenting
+// continuation lines under the start of the text. Words longer than a line and `code spans`
+// are not broken, so commands stay copyable.
+func writeField(w *bufio.Writer, label, text string) {
+	if text == "" {
+		return
+	}
+	prefix := "    " + label + ": "
+	indent := strings.Repeat(" ", len(prefix))
+	w.WriteString(prefix)
+	col := len(prefix)
+	for i, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if i > 0 {
+			w.WriteString("\n" + indent)
+			col = len(indent)
+		}
+		start := col
+		for _, word := range wrapUnits(para) {
+			if col > start && col+1+len(word) > textWidth {
+				w.WriteString("\n" + indent)
+				col = len(indent)
+			} else if col > start {
+				w.WriteString(" ")
+				col++
+			}
+			w.WriteString(word)
+			col += len(word)
+		}
+	}
+	w.WriteString("\n")
+}
+
+// wrapUnits splits text into words, keeping each `code span` whole.
+func wrapUnits(text string) []string {
+	var units []string
+	open := false
+	for _, f := range strings.Fields(text) {
+		if open {
+			units[len(units)-1] += " " + f
+		} else {
+			units = append(units, f)
+		}
+		if strings.Count(f, "`")%2 == 1 {
+			open = !open
+		}
+	}
+	return units
+}
+
+func severityColor(s audit.Severity) string {
+	switch s {
+	case audit.Error:
+		return auditBold + auditRed
+	case audit.Warning:
+		return auditYellow
+	}
+	return auditCyan
+}
+
+// paint wraps s in the escape sequence code when colour is enabled.
+func (t AuditText) paint(code, s string) string {
+	if !t.Color {
+		return s
+	}
+	return code + s + auditReset
+}

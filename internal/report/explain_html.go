@@ -1,0 +1,170 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"time"
+
+	"github.com/startlag/startlag/internal/timeline"
+)
+
+// WriteExplainHTML writes one self-contained HTML page: inline CSS, an inline SVG timeline per
+// pod and the evidence lines. The page loads nothing from the network, and every string taken
+// from the inputs is escaped by html/template.
+func WriteExplainHTML(w io.Writer, res *timeline.Result) error {
+	return explainPage.Execute(w, toHTMLView(res))
+}
+
+// htmlView is what the template renders.
+type htmlView struct {
+	Generated string
+	Pods      []htmlPod
+	Problems  []string
+	Inputs    []jsonInput
+}
+
+type htmlPod struct {
+	Key, UID, Node string
+	Total          string
+	Bars           []htmlBar
+	SVGHeight      int
+	AxisY          int
+	StartClock     string
+	EndClock       string
+	D              timeline.Diagnosis
+	Delay          string
+	Doc            string
+	Title          string
+	Notes          []string
+}
+
+type htmlBar struct {
+	Label    string
+	Duration string
+	X, W, Y  float64
+	Class    string
+}
+
+// SVG geometry of the timeline.
+const (
+	svgLabelW = 230.0
+	svgBarW   = 560.0
+	svgRowH   = 22.0
+)
+
+func toHTMLView(res *timeline.Result) htmlView {
+	v := htmlView{Generated: time.Now().UTC().Format(time.RFC3339)}
+	for _, p := range res.Problems {
+		v.Problems = append(v.Problems, p.Error())
+	}
+	for _, in := range res.Inputs {
+		v.Inputs = append(v.Inputs, jsonInput{File: in.File, Kind: string(in.Kind), Items: in.Items,
+			Detail: in.Detail})
+	}
+	for _, p := range res.Pods {
+		if len(p.Phases) > 0 {
+			v.Pods = append(v.Pods, toHTMLPod(p))
+		}
+	}
+	return v
+}
+
+func toHTMLPod(p timeline.Pod) htmlPod {
+	hp := htmlPod{Key: p.Key(), UID: p.UID, Node: p.Node, Total: fmtDuration(p.Total()),
+		StartClock: clock(p.Start), EndClock: clock(p.End), D: p.Diagnosis,
+		Doc: p.Diagnosis.Cause.DocPath(), Title: p.Diagnosis.Cause.Title(), Notes: p.Notes}
+	hp.Delay = fmtDuration(p.Diagnosis.Delay)
+	if p.Diagnosis.UpperBound {
+		hp.Delay = "≤ " + hp.Delay + " (upper bound)"
+	}
+	span := p.End.Sub(p.Start)
+	if span <= 0 {
+		span = time.Second
+	}
+	for i, ph := range p.Phases {
+		x := float64(ph.Start.Sub(p.Start)) / float64(span) * svgBarW
+		w := float64(ph.Duration()) / float64(span) * svgBarW
+		class := "bar"
+		switch {
+		case ph.Name == p.Diagnosis.Phase:
+			class = "bar slow"
+		case ph.Open:
+			class = "bar open"
+		case ph.Inferred:
+			class = "bar inferred"
+		}
+		hp.Bars = append(hp.Bars, htmlBar{Label: ph.Name.Label(), Duration: phaseDuration(ph),
+			X: svgLabelW + x, W: max(w, 1.5), Y: float64(i) * svgRowH, Class: class})
+	}
+	hp.SVGHeight = int(float64(len(p.Phases))*svgRowH) + 24
+	hp.AxisY = hp.SVGHeight - 6
+	return hp
+}
+
+var explainPage = template.Must(template.New("explain").Funcs(template.FuncMap{
+	"loc": func(e timeline.Evidence) string {
+		if e.Line > 0 {
+			return fmt.Sprintf("%s:%d", e.File, e.Line)
+		}
+		return e.File
+	},
+	"conf": func(c timeline.Confidence) string { return string(c) },
+	"f1":   func(f float64) string { return fmt.Sprintf("%.0f", f) },
+	"add":  func(a, b float64) float64 { return a + b },
+}).Parse(explainHTML))
+
+const explainHTML = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>startlag explain</title>
+<style>
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;padding:0 1em;
+ color:#1b1f24}
+h1{font-size:1.4em}
+h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccd;padding-bottom:.2em}
+.meta{color:#57606a}
+svg text{font:12px ui-monospace,Menlo,monospace;fill:#1b1f24}
+.bar{fill:#4a90c2}.slow{fill:#d1242f}.open{fill:#e3a008}.inferred{fill:#9db8cf}
+.cause{background:#fff4f4;border-left:4px solid #d1242f;padding:.6em 1em;margin:1em 0}
+table{border-collapse:collapse}
+td{padding:.15em .6em;vertical-align:top}
+pre{background:#f6f8fa;padding:.5em;font:12px ui-monospace,Menlo,monospace;
+ white-space:pre-wrap;word-break:break-all}
+.loc{color:#57606a}
+</style></head><body>
+<h1>startlag explain</h1>
+<p class="meta">Generated {{.Generated}} from {{len .Inputs}} input(s). Times are UTC.</p>
+{{range .Problems}}<p class="meta">Problem: {{.}}</p>{{end}}
+{{if not .Pods}}<p>No pod start-up found in the inputs.</p>{{end}}
+{{range .Pods}}
+<h2>Pod {{.Key}}</h2>
+<p class="meta">{{if .UID}}uid {{.UID}} {{end}}{{if .Node}}· node {{.Node}} {{end}}
+· start-up shown {{.Total}} ({{.StartClock}} → {{.EndClock}})</p>
+<svg xmlns="http://www.w3.org/2000/svg" width="880" height="{{.SVGHeight}}" role="img"
+ aria-label="start-up timeline">
+{{range .Bars}}<text x="0" y="{{add .Y 15}}">{{.Label}}</text>
+<rect class="{{.Class}}" x="{{.X}}" y="{{add .Y 4}}" width="{{.W}}" height="14"></rect>
+<text x="800" y="{{add .Y 15}}">{{.Duration}}</text>
+{{end}}<text x="230" y="{{.AxisY}}">{{.StartClock}}</text>
+<text x="735" y="{{.AxisY}}">{{.EndClock}}</text>
+</svg>
+<div class="cause"><b>{{.D.Cause}}</b> — {{.Title}}<br>
+<table>
+<tr><td>Delay</td><td>{{.Delay}} in phase {{.D.Phase}}</td></tr>
+<tr><td>Confidence</td><td>{{conf .D.Confidence}}</td></tr>
+{{if gt .D.FilesPerSecond 0.0}}<tr><td>Walk rate</td>
+<td>{{f1 .D.FilesPerSecond}} files/s ({{.D.Files}} files processed)</td></tr>{{end}}
+<tr><td>Why</td><td>{{.D.Summary}}</td></tr>
+<tr><td>Fix</td><td>{{.D.Fix}}</td></tr>
+{{if .D.Cost}}<tr><td>Cost</td><td>{{.D.Cost.Formula}}</td></tr>{{end}}
+<tr><td>Docs</td><td>{{.Doc}}</td></tr>
+</table></div>
+{{if .D.RuledOut}}<p><b>Not the cause</b></p>
+<ul>{{range .D.RuledOut}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .D.Evidence}}<p><b>Evidence</b></p>
+{{range .D.Evidence}}<pre><span class="loc">{{loc .}}</span>  {{.Text}}</pre>{{end}}{{end}}
+{{range .Notes}}<p class="meta">Note: {{.}}</p>{{end}}
+{{end}}
+</body></html>
+`

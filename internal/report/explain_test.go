@@ -1,0 +1,211 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/startlag/startlag/internal/kubelog"
+	"github.com/startlag/startlag/internal/timeline"
+)
+
+var updateExplain = flag.Bool("update-explain", false, "rewrite the explain golden files")
+
+// loadCorpus explains corpus files; the working directory is the corpus directory so that the
+// evidence names the files by their base names.
+func loadCorpus(t *testing.T, sub string, files ...string) *timeline.Result {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus", sub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("corpus not available at %s: %v", dir, err)
+	}
+	t.Chdir(dir)
+	res, err := timeline.Load(files, timeline.Options{RestartsPerMonth: 10,
+		OpenLog: func(r io.Reader, f string, o kubelog.Options) timeline.LogReader {
+			return kubelog.NewReader(r, f, o)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *updateExplain {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update-explain to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestExplainTextGolden(t *testing.T) {
+	wd, _ := os.Getwd()
+	for _, tc := range []struct {
+		golden string
+		files  []string
+	}{
+		{"explain_case01.golden", []string{"case01.kubelet.log", "case01.events.txt",
+			"case01.pod-spec.yaml"}},
+		{"explain_case02.golden", []string{"case02.kubelet.journal.log", "case02.describe.txt"}},
+		{"explain_case15.golden", []string{"case15.events.json"}},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			res := loadCorpus(t, "cases", tc.files...)
+			var buf bytes.Buffer
+			if err := (ExplainText{Width: 80}).Render(&buf, res); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(buf.String(), "\x1b[") {
+				t.Error("colour written although Color is false")
+			}
+			t.Chdir(wd)
+			golden(t, tc.golden, buf.Bytes())
+		})
+	}
+}
+
+func TestExplainTextColourOnlyWhenAsked(t *testing.T) {
+	res := loadCorpus(t, "cases", "case04.pod.json")
+	var buf bytes.Buffer
+	if err := (ExplainText{Width: 100, Color: true}).Render(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), ansiSlow) {
+		t.Error("the slow phase is not coloured")
+	}
+	for _, l := range strings.Split(stripANSI(buf.String()), "\n") {
+		if n := len([]rune(l)); n > 100 {
+			t.Errorf("line of %d columns exceeds the width: %q", n, l)
+		}
+	}
+}
+
+func stripANSI(s string) string {
+	for _, c := range []string{ansiReset, ansiSlow, ansiBar, ansiDim, ansiBold} {
+		s = strings.ReplaceAll(s, c, "")
+	}
+	return s
+}
+
+// The JSON shape is a public contract (docs/json/explain.md): check the documented keys.
+func TestExplainJSONShape(t *testing.T) {
+	res := loadCorpus(t, "cases", "case05.kubelet.jsonl", "case05.csidriver.yaml")
+	var buf bytes.Buffer
+	if err := (ExplainJSON{}).Render(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	requireKeys(t, "document", doc, "schema", "inputs", "problems", "warnings", "pods",
+		"cost_model")
+	if doc["schema"] != ExplainSchema {
+		t.Errorf("schema = %v", doc["schema"])
+	}
+	pod := doc["pods"].([]any)[0].(map[string]any)
+	requireKeys(t, "pod", pod, "namespace", "name", "uid", "node", "start", "end",
+		"total_seconds", "phases", "walks", "diagnosis", "notes")
+	phase := pod["phases"].([]any)[0].(map[string]any)
+	requireKeys(t, "phase", phase, "name", "label", "start", "end", "duration_seconds", "open",
+		"inferred", "evidence")
+	d := pod["diagnosis"].(map[string]any)
+	requireKeys(t, "diagnosis", d, "cause", "title", "phase", "delay_seconds", "upper_bound",
+		"confidence", "summary", "evidence", "fix", "doc", "ruled_out", "cost",
+		"files_per_second")
+	ev := d["evidence"].([]any)[0].(map[string]any)
+	requireKeys(t, "evidence", ev, "file", "line", "text")
+	if d["cause"] != "fsgroup-walk" || d["doc"] != "docs/causes/fsgroup-walk.md" {
+		t.Errorf("diagnosis = %v", d)
+	}
+	cost := d["cost"].(map[string]any)
+	wantHours := d["delay_seconds"].(float64) * 10 * 12 / 3600
+	if got := cost["hours_per_year"].(float64); got-wantHours > 0.01 || wantHours-got > 0.01 {
+		t.Errorf("hours_per_year = %v, want %v", got, wantHours)
+	}
+}
+
+func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s: key %q missing", what, k)
+		}
+	}
+}
+
+// Everything taken from the inputs must be escaped, and the page must load nothing.
+func TestExplainHTMLEscapesAndIsSelfContained(t *testing.T) {
+	at := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC)
+	evil := `E0412 09:00:01 x.go:1] "<script>alert(1)</script>" path="\"><img onerror=alert(2)>"`
+	ev := timeline.Evidence{File: `log"><script>x</script>`, Line: 3, Text: evil, Time: at}
+	res := &timeline.Result{
+		Problems: []error{errors.New("<script>problem</script>")},
+		Pods: []timeline.Pod{{
+			Namespace: "ns", Name: `<script>pod</script>`, Start: at, End: at.Add(time.Minute),
+			Phases: []timeline.Phase{{Name: timeline.PhaseVolumeSetup, Start: at,
+				End: at.Add(time.Minute), Evidence: []timeline.Evidence{ev}}},
+			Diagnosis: timeline.Diagnosis{Cause: timeline.CauseFSGroupWalk,
+				Phase: timeline.PhaseVolumeSetup, Delay: time.Minute, Evidence: []timeline.Evidence{ev},
+				Summary: `"><img onerror=alert(3)>`, Fix: "<b>fix</b>",
+				RuledOut: []string{"<script>r</script>"}},
+			Notes: []string{`"><img onerror=alert(4)>`},
+		}},
+	}
+	var buf bytes.Buffer
+	if err := WriteExplainHTML(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, bad := range []string{"<script", "<img", "<b>fix"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains unescaped %q", bad)
+		}
+	}
+	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img onerror=alert(2)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks escaped %q", want)
+		}
+	}
+	for _, load := range []string{"src=", "href=", "<link", "@import", "url(", "<iframe", "<object"} {
+		if strings.Contains(page, load) {
+			t.Errorf("page may load a resource: contains %q", load)
+		}
+	}
+}
+
+func TestExplainHTMLFromCorpus(t *testing.T) {
+	res := loadCorpus(t, "cases", "case13.node-journal.log", "case13.pod-excerpt.yaml")
+	var buf bytes.Buffer
+	if err := WriteExplainHTML(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{"<svg", "selinux-relabel", "case13.node-journal.log:11",
+		"docs/causes/selinux-relabel.md"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}

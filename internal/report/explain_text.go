@@ -1,0 +1,324 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/startlag/startlag/internal/timeline"
+)
+
+// ExplainText renders explain results for a terminal or a pipe: per pod a drawn timeline (one
+// Gantt bar per phase) and a plain-text diagnosis.
+type ExplainText struct {
+	// Width is the line width (80 when 0). Color enables ANSI colours.
+	Width int
+	Color bool
+}
+
+// NewExplainText returns a text renderer sized for w: the terminal width (80 when w is not a
+// terminal) and colour when ColorEnabled(w).
+func NewExplainText(w io.Writer) ExplainText {
+	r := ExplainText{Width: 80, Color: ColorEnabled(w)}
+	if f, ok := w.(*os.File); ok && IsTerminal(w) {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols >= 60 {
+			r.Width = min(cols, 160)
+		}
+	}
+	return r
+}
+
+// ANSI colours used by the timeline.
+const (
+	ansiReset = "\x1b[0m"
+	ansiSlow  = "\x1b[1;31m"
+	ansiBar   = "\x1b[36m"
+	ansiDim   = "\x1b[2m"
+	ansiBold  = "\x1b[1m"
+)
+
+// Render writes every pod of res.
+func (r ExplainText) Render(w io.Writer, res *timeline.Result) error {
+	tw := &textWriter{w: w, r: r}
+	if len(res.Pods) == 0 {
+		tw.line("No pod start-up found in the inputs.")
+	}
+	quiet := 0
+	for i, p := range res.Pods {
+		if len(p.Phases) == 0 {
+			quiet++
+			continue
+		}
+		if i > 0 {
+			tw.line("")
+		}
+		tw.pod(p)
+	}
+	if quiet > 0 {
+		tw.line("")
+		tw.wrapped("", fmt.Sprintf("%d more pod(s) appear in the inputs without a start-up: %s",
+			quiet, quietNames(res.Pods)))
+	}
+	return tw.err
+}
+
+func quietNames(pods []timeline.Pod) string {
+	var names []string
+	for _, p := range pods {
+		if len(p.Phases) == 0 {
+			names = append(names, p.Key())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// textWriter accumulates the first write error.
+type textWriter struct {
+	w   io.Writer
+	r   ExplainText
+	err error
+}
+
+func (t *textWriter) line(s string) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintln(t.w, s)
+	}
+}
+
+func (t *textWriter) paint(code, s string) string {
+	if !t.r.Color || s == "" {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t *textWriter) width() int {
+	if t.r.Width < 60 {
+		return 80
+	}
+	return t.r.Width
+}
+
+// pod writes the header, the timeline and the diagnosis of one pod.
+func (t *textWriter) pod(p timeline.Pod) {
+	head := "Pod " + p.Key()
+	var meta []string
+	if p.UID != "" {
+		meta = append(meta, "uid "+p.UID)
+	}
+	if p.Node != "" {
+		meta = append(meta, "node "+p.Node)
+	}
+	if len(meta) > 0 {
+		head += "  (" + strings.Join(meta, ", ") + ")"
+	}
+	t.line(t.paint(ansiBold, head))
+	fine := p.Total() < time.Minute
+	t.line(fmt.Sprintf("Start-up shown: %s, %s → %s UTC", fmtDuration(p.Total()),
+		clockFine(p.Start, fine), clockFine(p.End, fine)))
+	t.line("")
+	t.timeline(p)
+	t.line("")
+	t.diagnosis(p.Diagnosis)
+	for _, n := range p.Notes {
+		t.wrapped("Note: ", n)
+	}
+}
+
+// Column widths of the drawn timeline.
+const (
+	labelCols = 23
+	durCols   = 9
+)
+
+// timeline draws one bar per phase, scaled to the pod's start-up span.
+func (t *textWriter) timeline(p timeline.Pod) {
+	barCols := t.width() - labelCols - durCols - 4
+	span := p.End.Sub(p.Start)
+	for _, ph := range p.Phases {
+		bar := drawBar(ph, p.Start, span, barCols)
+		if ph.Name == p.Diagnosis.Phase {
+			bar = t.paint(ansiSlow, bar)
+		} else {
+			bar = t.paint(ansiBar, bar)
+		}
+		t.line(fmt.Sprintf("  %-*s|%s| %*s", labelCols-2, truncate(ph.Name.Label(), labelCols-2),
+			bar, durCols, phaseDuration(ph)))
+	}
+	t.line(fmt.Sprintf("  %-*s %s", labelCols-2, "", axis(p.Start, p.End, barCols,
+		span < time.Minute)))
+}
+
+// drawBar renders the phase as blocks at its place in the span: █ measured, ▒ inferred bound,
+// ░ still running at the end of the input, │ for an instant.
+func drawBar(ph timeline.Phase, origin time.Time, span time.Duration, cols int) string {
+	cells := []rune(strings.Repeat(" ", cols))
+	if span <= 0 {
+		span = time.Second
+	}
+	from := scale(ph.Start.Sub(origin), span, cols)
+	to := scale(ph.End.Sub(origin), span, cols)
+	if ph.Duration() == 0 {
+		cells[min(from, cols-1)] = '│'
+		return string(cells)
+	}
+	fill := '█'
+	switch {
+	case ph.Open:
+		fill = '░'
+	case ph.Inferred:
+		fill = '▒'
+	}
+	if to <= from {
+		to = from + 1
+	}
+	for i := from; i < to && i < cols; i++ {
+		cells[i] = fill
+	}
+	return string(cells)
+}
+
+// scale maps an offset in the span to a column.
+func scale(d, span time.Duration, cols int) int {
+	c := int(float64(d) / float64(span) * float64(cols))
+	return max(0, min(c, cols))
+}
+
+// axis writes the start and end clock times under the bars.
+func axis(start, end time.Time, cols int, fine bool) string {
+	l, r := clockFine(start, fine), clockFine(end, fine)
+	gap := cols + 2 - len(l) - len(r)
+	if gap < 1 {
+		return l
+	}
+	return l + strings.Repeat(" ", gap) + r
+}
+
+func phaseDuration(ph timeline.Phase) string {
+	s := fmtDuration(ph.Duration())
+	switch {
+	case ph.Open:
+		s += "+"
+	case ph.Inferred:
+		s = "≤" + s
+	}
+	return s
+}
+
+// diagnosis writes the cause, delay, confidence, evidence, fix and cost.
+func (t *textWriter) diagnosis(d timeline.Diagnosis) {
+	t.wrapped("Cause:      ", fmt.Sprintf("%s — %s", t.paint(ansiBold, string(d.Cause)),
+		d.Cause.Title()))
+	delay := fmtDuration(d.Delay)
+	if d.UpperBound {
+		delay = "≤ " + delay + " (upper bound)"
+	}
+	t.field("Delay", fmt.Sprintf("%s in phase %s", delay, d.Phase))
+	t.field("Confidence", string(d.Confidence))
+	if d.FilesPerSecond > 0 {
+		t.field("Walk rate", fmt.Sprintf("%.0f files/s (%d files processed)", d.FilesPerSecond,
+			d.Files))
+	}
+	t.wrapped("Why:        ", d.Summary)
+	if len(d.Evidence) > 0 {
+		t.line("Evidence:")
+		for _, e := range d.Evidence {
+			t.evidence(e)
+		}
+	}
+	for _, r := range d.RuledOut {
+		t.wrapped("Not it:     ", r)
+	}
+	t.wrapped("Fix:        ", d.Fix)
+	if d.Cost != nil {
+		t.wrapped("Cost:       ", d.Cost.Formula)
+	}
+	t.field("Docs", d.Cause.DocPath())
+}
+
+func (t *textWriter) field(name, value string) {
+	t.line(fmt.Sprintf("%-11s %s", name+":", value))
+}
+
+// evidence writes "  file:line" and, indented below it, the line cut to the width.
+func (t *textWriter) evidence(e timeline.Evidence) {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	t.line("  " + t.paint(ansiDim, loc))
+	t.line(truncate("    "+displayText(e.Text), t.width()))
+}
+
+// displayText shortens a log line for the terminal: the message of a JSON record, or what follows
+// the klog header ("...] "), so that the meaningful part survives truncation. The full line is in
+// the JSON and HTML outputs.
+func displayText(s string) string {
+	if strings.HasPrefix(s, "{") {
+		if _, rest, ok := strings.Cut(s, `"msg":"`); ok {
+			return strings.ReplaceAll(rest, `\"`, `"`)
+		}
+	}
+	if i := strings.Index(s, "] "); i > 0 && i < 120 && strings.Contains(s[:i], ".go:") {
+		return s[i+2:]
+	}
+	return s
+}
+
+// wrapped writes prefix+text, wrapping at the width with a hanging indent.
+func (t *textWriter) wrapped(prefix, text string) {
+	indent := strings.Repeat(" ", len([]rune(prefix)))
+	line := prefix
+	for _, word := range strings.Fields(text) {
+		if len([]rune(line))+1+len([]rune(word)) > t.width() && strings.TrimSpace(line) != "" &&
+			line != prefix {
+			t.line(line)
+			line = indent
+		}
+		if line != prefix && line != indent {
+			line += " "
+		}
+		line += word
+	}
+	t.line(line)
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// clockFine is clock with milliseconds when fine is true (short start-ups).
+func clockFine(t time.Time, fine bool) string {
+	if fine && !t.IsZero() {
+		return t.UTC().Format("15:04:05.000")
+	}
+	return clock(t)
+}
+
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "?"
+	}
+	return t.UTC().Format("15:04:05")
+}
+
+// fmtDuration renders durations compactly: 0.7s, 27m19s, 2h03m.
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}

@@ -1,0 +1,192 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/startlag/startlag/internal/volscan"
+	"github.com/startlag/startlag/internal/walk"
+)
+
+// scanTextExamples is the number of example paths printed per group in text output.
+const scanTextExamples = 3
+
+// ScanText writes r for a human reader.
+func ScanText(w io.Writer, r *volscan.Report) error {
+	res := r.Result()
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	scanHeader(tw, r, res)
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("writing scan report: %w", err)
+	}
+	if r.Repair != nil {
+		fmt.Fprintf(w, "\nVerdict before the repair: %s\n", res.Verdict)
+	} else {
+		fmt.Fprintf(w, "\nVerdict: %s\n%s\n", res.Verdict, verdictText(res))
+	}
+
+	if res.Summary.Differ > 0 {
+		scanGroups(w, "By cause", volscan.Sorted(res.Summary.ByCause))
+		scanGroups(w, "By owner", volscan.Sorted(res.Summary.ByOwner))
+		scanGroups(w, "By subtree", volscan.Sorted(res.Summary.BySubtree))
+	}
+	scanWalkText(w, res.Walk)
+	scanListingErrors(w, r.ListingErrors)
+	if r.Repair != nil {
+		scanRepairText(w, r.Repair)
+	}
+	if r.Estimate != nil {
+		scanEstimateText(w, r.Estimate)
+	}
+	return nil
+}
+
+func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
+	src := "Volume:"
+	if r.Listing {
+		src = "Listing:"
+	}
+	fmt.Fprintf(w, "%s\t%s\n", src, walk.Escape(res.Source))
+	from := "from --fsgroup"
+	if r.FSGroupSource == "root-gid" {
+		from = "taken from the volume root's group; pass --fsgroup to check another"
+	}
+	ro := ""
+	if res.ReadOnly {
+		ro = ", read-only masks"
+	}
+	fmt.Fprintf(w, "fsGroup:\t%d (%s%s)\n", res.FSGroup, from, ro)
+
+	e := res.Root.Entry
+	test := "passes the OnRootMismatch test: with that policy the kubelet skips the walk"
+	if res.Root.Mismatch != 0 {
+		test = "fails the OnRootMismatch test: " + res.Root.Mismatch.String()
+	}
+	fmt.Fprintf(w, "Root:\t%s %#o uid %d gid %d; %s\n", e.Type, e.Mode, e.UID, e.GID, test)
+	fmt.Fprintf(w, "Entries:\t%d, of which %d differ from what an Always walk produces\n",
+		res.Entries, res.Summary.Differ)
+}
+
+func verdictText(res *volscan.Result) string {
+	n := res.Summary.Differ
+	switch res.Verdict {
+	case volscan.VerdictSafe:
+		s := "  Switching to fsGroupChangePolicy: OnRootMismatch changes nothing on disk and " +
+			"removes the walk\n  at every mount."
+		if res.Incomplete() {
+			s += "\n  But part of the volume could not be read (see errors): the verdict " +
+				"covers only what was read."
+		}
+		return s
+	case volscan.VerdictUnsafe:
+		return fmt.Sprintf("  With OnRootMismatch the kubelet would skip the walk, and these %d "+
+			"entries would never get\n  the group or bits it gives them. Fix them once "+
+			"(--apply, or one more mount with Always),\n  re-scan, then switch.", n)
+	}
+	return fmt.Sprintf("  The root fails the skip test, so the kubelet walks the whole volume at "+
+		"every mount even\n  with OnRootMismatch (%d entries differ). Repair with --apply "+
+		"(the root is changed last),\n  then OnRootMismatch skips the walk.", n)
+}
+
+func scanGroups(w io.Writer, title string, gs []volscan.Group) {
+	fmt.Fprintf(w, "\n%s:\n", title)
+	countW, keyW := 1, 1
+	for _, g := range gs {
+		countW = max(countW, len(fmt.Sprint(g.Count)))
+		keyW = max(keyW, len(walk.Escape(g.Key)))
+	}
+	for _, g := range gs {
+		ex := g.Examples
+		if len(ex) > scanTextExamples {
+			ex = ex[:scanTextExamples]
+		}
+		esc := make([]string, len(ex))
+		for i, p := range ex {
+			esc[i] = walk.Escape(p)
+		}
+		more := ""
+		if g.Count > int64(len(ex)) {
+			more = ", …"
+		}
+		fmt.Fprintf(w, "  %*d  %-*s  e.g. %s%s\n", countW, g.Count, keyW, walk.Escape(g.Key),
+			strings.Join(esc, ", "), more)
+	}
+}
+
+func scanWalkText(w io.Writer, s *walk.Stats) {
+	if s == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nWalk: %d dirs, %d files, %d symlinks, %d other", s.Dirs, s.Files,
+		s.Symlinks, s.Other)
+	if s.HardLinks > 0 {
+		fmt.Fprintf(w, ", %d hard-linked names (each visited)", s.HardLinks)
+	}
+	if s.Vanished > 0 {
+		fmt.Fprintf(w, ", %d vanished during the walk", s.Vanished)
+	}
+	fmt.Fprintln(w)
+	for _, m := range s.MountPoints {
+		fmt.Fprintf(w, "  mount point (the kubelet walks into it): %s\n", walk.Escape(m))
+	}
+	if s.ErrorCount > 0 {
+		fmt.Fprintf(w, "  %d entries could not be read:\n", s.ErrorCount)
+		for _, e := range s.Errors {
+			fmt.Fprintf(w, "    %s: %s: %v\n", e.Op, walk.Escape(e.Path), e.Err)
+		}
+	}
+}
+
+func scanListingErrors(w io.Writer, errs []error) {
+	if len(errs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%d listing lines were skipped (see stderr).\n", len(errs))
+}
+
+func scanRepairText(w io.Writer, r *volscan.RepairResult) {
+	fmt.Fprintf(w, "\nRepair: %d chgrp, %d chmod", r.Chgrp, r.Chmod)
+	if r.Failed > 0 {
+		fmt.Fprintf(w, ", %d failed", r.Failed)
+	}
+	fmt.Fprintln(w)
+	for _, e := range r.Failures {
+		fmt.Fprintf(w, "  %s: %v\n", walk.Escape(e.Path), e.Err)
+	}
+	switch {
+	case r.RootRepaired:
+		fmt.Fprintln(w, "  The root was changed last; it now passes the OnRootMismatch test.")
+	case r.RootSkipped != "":
+		fmt.Fprintf(w, "  Root not changed: %s\n", r.RootSkipped)
+	}
+}
+
+func scanEstimateText(w io.Writer, e *volscan.Estimate) {
+	fmt.Fprintln(w, "\nEstimate (warm cache; a restart on a new node starts cold and is slower):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	how := fmt.Sprintf("measured on %d temporary files", e.SampleFiles)
+	if !e.Sampled {
+		how = e.SampleNote
+	}
+	fmt.Fprintf(tw, "  kubelet work per entry:\t%v\t(%s)\n", e.KubeletPerEntry.Round(10), how)
+	fmt.Fprintf(tw, "  Always / unset, per mount:\t%v\t(%d entries)\n", roundDur(e.Always),
+		e.Entries)
+	fmt.Fprintf(tw, "  OnRootMismatch, per mount:\t%v\t(one stat of the root)\n",
+		e.OnRootMismatch.Round(time.Microsecond/10))
+	fmt.Fprintf(tw, "  per year at %.0f starts/month:\t%.2f h\t(pod start-up delay)\n",
+		e.RestartsPerMonth, e.HoursPerYear)
+	if e.UsedInodes > 0 {
+		fmt.Fprintf(tw, "  used inodes on the file system:\t%d\t(statfs)\n", e.UsedInodes)
+	}
+	tw.Flush()
+}
+
+func roundDur(d time.Duration) time.Duration {
+	if d > time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}

@@ -1,0 +1,303 @@
+package timeline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/startlag/startlag/internal/kubelog"
+)
+
+// LogReader yields the recognised events of one log stream. Next returns false at the end; Err
+// then reports a read error, if any.
+type LogReader interface {
+	Next() (kubelog.Event, bool)
+	Err() error
+}
+
+// LogOpener starts reading a log stream. file names it in evidence.
+type LogOpener func(r io.Reader, file string, opts kubelog.Options) LogReader
+
+// Options control Load.
+type Options struct {
+	// Year completes klog and syslog stamps; 0 infers it from the other inputs (events and pod
+	// timestamps) and falls back to the current year.
+	Year int
+	// Location is the zone of klog and syslog stamps; nil means UTC.
+	Location *time.Location
+	// Pod restricts the result to one pod: "namespace/name" or "name".
+	Pod string
+	// RestartsPerMonth turns delays into engineer-hours per year (0: no cost).
+	RestartsPerMonth float64
+	// TotalFiles is the volume's file count when known (for an ETA of a running walk).
+	TotalFiles int64
+	// OpenLog reads log inputs. Nil leaves log inputs unread (reported as problems).
+	OpenLog LogOpener
+	// Stdin is read for the input "-".
+	Stdin io.Reader
+	// Context cancels reading (nil: never); Load then returns the context's error.
+	Context context.Context
+	// Now anchors relative ages ("6m56s") of standard input when nothing else does; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// pendingLog is a log input kept for the second pass (after the year is known).
+type pendingLog struct {
+	path   string
+	reader *bufio.Reader // set for standard input, which cannot be reopened
+	closer io.Closer
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	opts     Options
+	b        *builder
+	result   *Result
+	logs     []pendingLog
+	relative []relSignal
+	years    map[int]int
+	ctx      contextObjects
+	metrics  []metricSample
+	mtimes   map[string]time.Time
+}
+
+// Load reads every input and explains the pods in them. Inputs that cannot be read are reported
+// in Result.Problems (with the file and, where known, the line) and the others are still used; the
+// error is non-nil only when no input could be read at all.
+func Load(paths []string, opts Options) (*Result, error) {
+	l := &loader{opts: opts, b: newBuilder(), result: &Result{}, years: map[int]int{},
+		mtimes: map[string]time.Time{}}
+	for _, p := range paths {
+		l.first(p)
+	}
+	year := l.year()
+	for _, pl := range l.logs {
+		if err := l.readLog(pl, year); err != nil {
+			return l.result, err
+		}
+	}
+	l.anchorRelative()
+	l.finish()
+	if len(l.result.Problems) > 0 && len(l.result.Pods) == 0 && l.readCount() == 0 {
+		return l.result, errors.Join(l.result.Problems...)
+	}
+	return l.result, nil
+}
+
+func (l *loader) readCount() int {
+	n := 0
+	for _, in := range l.result.Inputs {
+		n += in.Items
+	}
+	return n
+}
+
+func (l *loader) problem(err error) { l.result.Problems = append(l.result.Problems, err) }
+
+// first opens an input, detects its kind and reads it unless it is a log.
+func (l *loader) first(path string) {
+	br, closer, err := openInput(path, l.opts.Stdin)
+	if err != nil {
+		l.problem(err)
+		return
+	}
+	if path != "-" {
+		if st, err := os.Stat(path); err == nil {
+			l.mtimes[path] = st.ModTime()
+		}
+	}
+	head, _ := br.Peek(peekBytes)
+	kind := detect(head)
+	if kind == InputLog {
+		l.deferLog(path, br, closer)
+		return
+	}
+	defer closer.Close()
+	b, err := readAllBounded(br, path)
+	if err != nil {
+		l.problem(err)
+		return
+	}
+	n, detail, err := l.parse(kind, path, b)
+	if err != nil {
+		l.problem(err)
+	}
+	l.result.Inputs = append(l.result.Inputs, InputSummary{File: path, Kind: kind, Items: n,
+		Detail: detail})
+}
+
+// deferLog keeps a log for the second pass. Files are reopened then; standard input is kept.
+func (l *loader) deferLog(path string, br *bufio.Reader, closer io.Closer) {
+	if path == "-" {
+		l.logs = append(l.logs, pendingLog{path: path, reader: br, closer: closer})
+		return
+	}
+	closer.Close()
+	l.logs = append(l.logs, pendingLog{path: path})
+}
+
+// parse dispatches a non-log input to its parser and returns the number of items read.
+func (l *loader) parse(kind InputKind, path string, b []byte) (int, string, error) {
+	switch kind {
+	case InputObjects:
+		return l.parseObjects(path, b)
+	case InputEventsTable:
+		return l.parseEventsTable(path, b)
+	case InputDescribe:
+		return l.parseDescribe(path, b)
+	case InputMetrics:
+		return l.parseMetrics(path, b)
+	case InputEmpty:
+		return 0, "", nil
+	}
+	return 0, "", fmt.Errorf("%s: input not recognised", path)
+}
+
+// noteTime records the year of an absolute timestamp from a non-log input.
+func (l *loader) noteTime(t time.Time) {
+	if !t.IsZero() {
+		l.years[t.Year()]++
+	}
+}
+
+// year is the year for klog stamps: the option, else the most common year of the other inputs,
+// else the current year.
+func (l *loader) year() int {
+	if l.opts.Year != 0 {
+		return l.opts.Year
+	}
+	best, n := 0, 0
+	for y, c := range l.years {
+		if c > n || c == n && y > best {
+			best, n = y, c
+		}
+	}
+	if best == 0 {
+		best = l.now().UTC().Year()
+	}
+	return best
+}
+
+func (l *loader) now() time.Time {
+	if l.opts.Now != nil {
+		return l.opts.Now()
+	}
+	return time.Now()
+}
+
+// readLog streams one log through the LogReader into the builder. It returns an error only when
+// the context was cancelled.
+func (l *loader) readLog(pl pendingLog, year int) error {
+	if l.opts.OpenLog == nil {
+		l.problem(fmt.Errorf("%s: log input but no log reader available", pl.path))
+		return nil
+	}
+	r, closer := pl.reader, pl.closer
+	if r == nil {
+		br, c, err := openInput(pl.path, nil)
+		if err != nil {
+			l.problem(err)
+			return nil
+		}
+		r, closer = br, c
+	}
+	defer closer.Close()
+	lr := l.opts.OpenLog(r, pl.path, kubelog.Options{Year: year, Location: l.opts.Location})
+	n := 0
+	for i := 0; ; i++ {
+		if i%4096 == 0 && l.opts.Context != nil && l.opts.Context.Err() != nil {
+			return fmt.Errorf("reading %s: %w", pl.path, l.opts.Context.Err())
+		}
+		ev, ok := lr.Next()
+		if !ok {
+			break
+		}
+		if s, use := fromLog(ev); use {
+			l.b.add(s)
+			n++
+		}
+	}
+	if err := lr.Err(); err != nil {
+		l.problem(fmt.Errorf("reading %s: %w", pl.path, err))
+	}
+	l.result.Inputs = append(l.result.Inputs, InputSummary{File: pl.path, Kind: InputLog, Items: n,
+		Detail: fmt.Sprintf("year %d", year)})
+	if n == 0 {
+		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%s: read as a log, but no "+
+			"kubelet, runtime or CSI line in it is one explain uses", pl.path))
+	}
+	return nil
+}
+
+// finish builds the pods: phases, walks, diagnosis; filters and sorts them.
+func (l *loader) finish() {
+	l.result.RestartsPerMonth = l.opts.RestartsPerMonth
+	states := l.b.merged()
+	l.ctx.apply(states)
+	walks := walkMetrics(l.metrics)
+	for _, st := range states {
+		if !l.wanted(st) {
+			continue
+		}
+		l.result.Pods = append(l.result.Pods, l.explain(st, walks))
+	}
+	sortPods(l.result.Pods)
+}
+
+// wanted reports whether the pod matches Options.Pod.
+func (l *loader) wanted(st *podState) bool {
+	if l.opts.Pod == "" {
+		return true
+	}
+	ns, name, hasNS := strings.Cut(l.opts.Pod, "/")
+	if !hasNS {
+		return st.ref.Name == ns
+	}
+	return st.ref.Name == name && (st.ref.Namespace == "" || st.ref.Namespace == ns)
+}
+
+// explain turns one pod state into the reported Pod.
+func (l *loader) explain(st *podState, metrics []walkMetric) Pod {
+	pod := Pod{Namespace: st.ref.Namespace, Name: st.ref.Name, UID: st.ref.UID, Node: st.node,
+		Notes: st.notes}
+	pod.Phases = buildPhases(st)
+	setupStart := time.Time{}
+	for _, ph := range pod.Phases {
+		if ph.Name == PhaseVolumeSetup {
+			setupStart = ph.Start
+		}
+	}
+	pod.Walks = buildWalks(st, setupStart)
+	for _, ph := range pod.Phases {
+		if pod.Start.IsZero() || ph.Start.Before(pod.Start) {
+			pod.Start = ph.Start
+		}
+		if ph.End.After(pod.End) {
+			pod.End = ph.End
+		}
+	}
+	d := &diagnoser{p: st, pod: &pod, metrics: metrics, opts: l.opts}
+	pod.Diagnosis = d.diagnose()
+	return pod
+}
+
+// sortPods orders pods slowest start-up first; pods without phases go last, by name.
+func sortPods(pods []Pod) {
+	sort.SliceStable(pods, func(i, j int) bool {
+		a, b := pods[i], pods[j]
+		if (len(a.Phases) == 0) != (len(b.Phases) == 0) {
+			return len(a.Phases) > 0
+		}
+		if a.Diagnosis.Delay != b.Diagnosis.Delay {
+			return a.Diagnosis.Delay > b.Diagnosis.Delay
+		}
+		return a.Key() < b.Key()
+	})
+}

@@ -1,0 +1,247 @@
+package timeline
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/startlag/startlag/internal/kubelog"
+	"github.com/startlag/startlag/internal/ownership"
+)
+
+// keepFirst and keepLast bound the evidence kept per signal kind and volume.
+const (
+	keepFirst = 2
+	keepLast  = 2
+)
+
+// sigSet keeps, for one signal kind, the earliest and latest occurrences and a count. Memory is
+// bounded whatever the number of occurrences.
+type sigSet struct {
+	n     int
+	first []signal // sorted by time, at most keepFirst
+	last  []signal // sorted by time, at most keepLast, disjoint from first when n > keepFirst
+}
+
+// add records s.
+func (ss *sigSet) add(s signal) {
+	ss.n++
+	ss.first = insertBounded(ss.first, s, keepFirst, true)
+	ss.last = insertBounded(ss.last, s, keepLast, false)
+}
+
+// insertBounded inserts s into the time-sorted list and trims it to max entries, keeping the
+// earliest (keepEarly) or the latest ones.
+func insertBounded(list []signal, s signal, max int, keepEarly bool) []signal {
+	i := len(list)
+	for i > 0 && list[i-1].at.After(s.at) {
+		i--
+	}
+	list = append(list, signal{})
+	copy(list[i+1:], list[i:])
+	list[i] = s
+	if len(list) <= max {
+		return list
+	}
+	if keepEarly {
+		return list[:max]
+	}
+	return list[len(list)-max:]
+}
+
+// earliest returns the first occurrence.
+func (ss *sigSet) earliest() (signal, bool) {
+	if ss == nil || len(ss.first) == 0 {
+		return signal{}, false
+	}
+	return ss.first[0], true
+}
+
+// latest returns the last occurrence.
+func (ss *sigSet) latest() (signal, bool) {
+	if ss == nil || len(ss.last) == 0 {
+		return signal{}, false
+	}
+	return ss.last[len(ss.last)-1], true
+}
+
+// evidence returns the kept occurrences' evidence, in time order, without duplicates.
+func (ss *sigSet) evidence() []Evidence {
+	if ss == nil {
+		return nil
+	}
+	var out []Evidence
+	seen := map[Evidence]bool{}
+	for _, s := range append(append([]signal{}, ss.first...), ss.last...) {
+		if !seen[s.ev] && s.ev.File != "" {
+			seen[s.ev] = true
+			out = append(out, s.ev)
+		}
+	}
+	return out
+}
+
+// volState is what the input shows of one volume of one pod.
+type volState struct {
+	name       string
+	plugin     string
+	devicePath string // MountDevice's device mount path (CSI: the globalmount)
+	sigs       map[sigKind]*sigSet
+	progress   []signal // ownership progress reports: the first and the latest few
+}
+
+func (v *volState) set(k sigKind) *sigSet { return v.sigs[k] }
+
+// podState accumulates the signals of one pod instance.
+type podState struct {
+	ref  kubelog.PodRef
+	node string
+	sigs map[sigKind]*sigSet
+	vols map[string]*volState
+	// spec and status come from pod objects, workload templates or describe text (context).
+	spec      *corev1.PodSpec
+	status    *corev1.PodStatus
+	specFrom  string
+	legacy    bool // the kubelet wrote the pre-structured (≤1.19) wording
+	sandboxes map[string]bool
+	notes     []string
+}
+
+func newPodState(ref kubelog.PodRef) *podState {
+	return &podState{
+		ref: ref, sigs: map[sigKind]*sigSet{}, vols: map[string]*volState{},
+		sandboxes: map[string]bool{},
+	}
+}
+
+// set returns the pod-level occurrences of kind k (nil when none).
+func (p *podState) set(k sigKind) *sigSet { return p.sigs[k] }
+
+// volume returns the state of the named volume, creating it.
+func (p *podState) volume(name string) *volState {
+	v, ok := p.vols[name]
+	if !ok {
+		v = &volState{name: name, sigs: map[sigKind]*sigSet{}}
+		p.vols[name] = v
+	}
+	return v
+}
+
+// maxProgress bounds the progress reports kept per volume.
+const maxProgress = 6
+
+// add records s at pod level and, when it names a volume, at volume level.
+func (p *podState) add(s signal) {
+	ss := p.sigs[s.kind]
+	if ss == nil {
+		ss = &sigSet{}
+		p.sigs[s.kind] = ss
+	}
+	ss.add(s)
+	if s.unstructured && legacyMarker[s.kind] {
+		p.legacy = true
+	}
+	p.noteSandbox(s)
+	name, plugin := volumeOf(s)
+	if name == "" {
+		return
+	}
+	v := p.volume(name)
+	if plugin != "" {
+		v.plugin = plugin
+	}
+	if s.kind == sigMountDevice && s.path != "" {
+		v.devicePath = s.path
+	}
+	vs := v.sigs[s.kind]
+	if vs == nil {
+		vs = &sigSet{}
+		v.sigs[s.kind] = vs
+	}
+	vs.add(s)
+	if s.kind == sigOwnProgress {
+		v.progress = addProgress(v.progress, s)
+	}
+}
+
+// legacyMarker are the kinds whose unstructured wording shows a ≤1.19 kubelet (the ownership
+// warning itself is unstructured in every version, so it is not one of them).
+var legacyMarker = map[sigKind]bool{
+	sigVerifyAttach: true, sigAttached: true, sigMountStarted: true, sigMountDevice: true,
+	sigSetUp: true, sigWaitTimeout: true, sigKubeletSaw: true,
+}
+
+// addProgress keeps the first progress report and the latest maxProgress-1.
+func addProgress(list []signal, s signal) []signal {
+	list = insertBounded(list, s, 1<<30, true)
+	if len(list) > maxProgress {
+		list = append(list[:1], list[len(list)-maxProgress+1:]...)
+	}
+	return list
+}
+
+var sandboxIDRe = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+
+// noteSandbox remembers the sandbox id a sandbox-ready line names, so runtime lines that only
+// carry the sandbox id can be attributed to this pod.
+func (p *podState) noteSandbox(s signal) {
+	if s.kind != sigSandboxReady || len(p.sandboxes) > 8 {
+		return
+	}
+	for _, id := range sandboxIDRe.FindAllString(s.ev.Text, 2) {
+		p.sandboxes[id] = true
+	}
+}
+
+// volumeOf returns the volume a signal is about and its plugin, from the volume field or the
+// path it names.
+func volumeOf(s signal) (name, plugin string) {
+	if s.path != "" {
+		if pv, ok := ownership.ParsePodVolumePath(s.path); ok && !pv.StagingPath {
+			name, plugin = pv.Volume, pv.Plugin
+		}
+	}
+	if s.volume != "" {
+		name = s.volume
+	}
+	return name, plugin
+}
+
+// uidFromPath returns the pod UID in a pod volume path, or "".
+func uidFromPath(p string) string {
+	if pv, ok := ownership.ParsePodVolumePath(p); ok && looksLikeUID(pv.PodUID) {
+		return pv.PodUID
+	}
+	return ""
+}
+
+// isStagingPath reports whether p is a CSI staging (globalmount) directory.
+func isStagingPath(p string) bool {
+	pv, ok := ownership.ParsePodVolumePath(p)
+	return ok && pv.StagingPath
+}
+
+// isUnstructuredKubelet reports whether a kubelet klog line uses the pre-structured wording: the
+// message after the klog header does not start with a quote.
+func isUnstructuredKubelet(text string) bool {
+	if strings.HasPrefix(strings.TrimSpace(text), "{") {
+		return false
+	}
+	i := strings.Index(text, "] ")
+	if i < 0 {
+		return false
+	}
+	head := text[:i]
+	if !strings.Contains(head, ".go:") {
+		return false
+	}
+	return !strings.HasPrefix(text[i+2:], `"`)
+}
+
+// firstAt returns the earliest time of k at pod level.
+func (p *podState) firstAt(k sigKind) (time.Time, bool) {
+	s, ok := p.set(k).earliest()
+	return s.at, ok
+}

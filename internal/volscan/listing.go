@@ -1,0 +1,187 @@
+package volscan
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/startlag/startlag/internal/ownership"
+)
+
+// FindCommand is the command that produces a listing ListingCheck reads. Run it in the mounted
+// volume (or give the volume's path instead of "."); -xdev matches --one-file-system.
+const FindCommand = `find . -printf '%y %#m %U %G %p\n'`
+
+// LineError is a listing line that could not be used.
+type LineError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// ListingEntry is one parsed listing line.
+type ListingEntry struct {
+	Line  int
+	Path  string // as printed by find
+	Entry ownership.Entry
+}
+
+// ParseListingLine parses one line of FindCommand output: type letter, octal mode, numeric
+// uid, numeric gid, then the path (everything after the fourth space, spaces included).
+func ParseListingLine(line string) (ownership.Entry, string, error) {
+	var e ownership.Entry
+	typ, rest, ok1 := strings.Cut(line, " ")
+	mode, rest, ok2 := strings.Cut(rest, " ")
+	uid, rest, ok3 := strings.Cut(rest, " ")
+	gid, path, ok4 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || !ok3 || !ok4 || path == "" {
+		return e, "", errors.New("want 5 fields: type mode uid gid path (" + FindCommand + ")")
+	}
+
+	t, err := parseType(typ)
+	if err != nil {
+		return e, "", err
+	}
+	m, err := strconv.ParseUint(mode, 8, 32)
+	if err != nil || m > 0o7777 {
+		return e, "", fmt.Errorf("mode %q is not an octal permission mode", mode)
+	}
+	u, err := strconv.ParseUint(uid, 10, 32)
+	if err != nil {
+		return e, "", fmt.Errorf("uid %q is not a number", uid)
+	}
+	g, err := strconv.ParseUint(gid, 10, 32)
+	if err != nil {
+		return e, "", fmt.Errorf("gid %q is not a number (use %%G, not %%g)", gid)
+	}
+	return ownership.Entry{Type: t, Mode: uint32(m), UID: uint32(u), GID: uint32(g)}, path, nil
+}
+
+// parseType maps find's %y letter to the model's type.
+func parseType(s string) (ownership.EntryType, error) {
+	switch s {
+	case "f":
+		return ownership.TypeFile, nil
+	case "d":
+		return ownership.TypeDir, nil
+	case "l":
+		return ownership.TypeSymlink, nil
+	case "p", "s", "c", "b", "D":
+		return ownership.TypeOther, nil
+	}
+	return 0, fmt.Errorf("type %q is not one of f d l p s c b D", s)
+}
+
+// ReadListing reads FindCommand output from r (named name in errors) and calls fn for every
+// entry, the root first. Blank lines and lines starting with # are skipped. The first entry
+// is the root (find prints its starting point first); later paths must lie below it. Bad
+// lines are returned as *LineError values and skipped; the returned error is a read error.
+func ReadListing(r io.Reader, name string, fn func(ListingEntry)) ([]error, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	var errs []error
+	root := ""
+	for ln := 1; sc.Scan(); ln++ {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		e, p, err := ParseListingLine(line)
+		if err == nil {
+			p, err = relativeTo(&root, p)
+		}
+		if err != nil {
+			errs = append(errs, &LineError{File: name, Line: ln, Err: err})
+			continue
+		}
+		fn(ListingEntry{Line: ln, Path: p, Entry: e})
+	}
+	if err := sc.Err(); err != nil {
+		return errs, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return errs, nil
+}
+
+// relativeTo returns p relative to the listing's root as "." or "./a/b"; the first path seen
+// becomes the root.
+func relativeTo(root *string, p string) (string, error) {
+	if *root == "" {
+		if strings.HasPrefix(p, "./") {
+			return "", fmt.Errorf("first entry %q is not the volume root: list with find's "+
+				"starting point included (no -mindepth)", p)
+		}
+		*root = strings.TrimSuffix(p, "/")
+		if *root == "" {
+			*root = "/"
+		}
+		return ".", nil
+	}
+	prefix := *root + "/"
+	if *root == "/" {
+		prefix = "/"
+	}
+	rest, ok := strings.CutPrefix(p, prefix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("path %q is not below the listing's root %q", p, *root)
+	}
+	return "./" + rest, nil
+}
+
+// ListingCheck applies the kubelet's rules to a listing, exactly like Check does to a walk.
+// The returned line errors name the file and line; the result covers the good lines. A
+// listing without a usable root line is an error.
+func ListingCheck(r io.Reader, name string, opt Options) (*Result, []error, error) {
+	start := time.Now()
+	var res *Result
+	errs, err := ReadListing(r, name, func(le ListingEntry) {
+		if res == nil {
+			res = newResult(name, le.Entry, opt)
+			return
+		}
+		res.Entries++
+		c := ownership.WalkChange(le.Entry, opt.FSGroup, opt.ReadOnly)
+		if c.Differs() {
+			o := Offender{Path: le.Path, Entry: le.Entry, Change: c}
+			res.Summary.Add(o)
+			if opt.OnOffender != nil {
+				opt.OnOffender(o)
+			}
+		}
+	})
+	if err != nil {
+		return res, errs, err
+	}
+	if res == nil {
+		return nil, errs, fmt.Errorf("%s: no entries (expected the output of %s)", name, FindCommand)
+	}
+	res.Elapsed = time.Since(start)
+	res.Verdict = verdict(res.Root.Mismatch, res.Summary.Differ)
+	return res, errs, nil
+}
+
+// ListingRootGID returns the gid of the first entry of a listing (its root), for taking
+// fsGroup from the root when none is given.
+func ListingRootGID(data []byte) (int64, bool) {
+	var gid int64
+	found := false
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() && !found {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if e, _, err := ParseListingLine(line); err == nil {
+			gid, found = int64(e.GID), true
+		}
+	}
+	return gid, found
+}
