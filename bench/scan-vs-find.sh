@@ -38,7 +38,7 @@ mkdir -p "$WORK/bin"
 B=$WORK/bin
 
 # written_bytes prints the sectors-written counter of a loop device, in bytes.
-written_bytes() { awk '{print $7 * 512}' "/sys/block/$1/stat"; }
+written_bytes() { awk '{printf "%.0f\n", $7 * 512}' "/sys/block/$1/stat"; }
 
 # rss prints the peak RSS in KiB of a command.
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }

@@ -145,6 +145,9 @@ func checkRuleIDs(ids []string, rules []report.RuleInfo) error {
 // run loads the inputs, audits them, renders the result and returns the exit status as an
 // error (see exit.go).
 func (o *auditOptions) run(ctx context.Context, s streams, args []string) error {
+	if err := audit.Validate(audit.Rules); err != nil {
+		return withCode(exitError, fmt.Errorf("invalid rule list (a defect of this build): %w", err))
+	}
 	c, err := o.validate(args, s.Out)
 	if err != nil {
 		return usageError(err)
@@ -163,6 +166,9 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	}
 	for _, e := range set.Errors {
 		fmt.Fprintf(s.Err, "startlag: %v\n", e)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.Err, "startlag: warning: %s\n", w)
 	}
 	fmt.Fprintf(s.Err, "startlag: %s\n", auditSummary(rep))
 

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/startlag/startlag/internal/audit"
 )
 
 // corpusDir is the shared corpus of real inputs, beside the repository root.
@@ -275,5 +278,63 @@ func TestAuditEmptyInput(t *testing.T) {
 	code, out, errOut := startlag(t, "# nothing here\n---\n", "audit", "-")
 	if code != exitOK || out != "" || !strings.Contains(errOut, "audited 0 workloads") {
 		t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+}
+
+// A malformed startlag.dev/ignore annotation suppresses nothing and is reported on stderr,
+// on the finding (text) and in the JSON document.
+func TestAuditIgnoreAnnotationWarning(t *testing.T) {
+	const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  annotations:
+    startlag.dev/ignore: "fsgroup-walk"
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      securityContext: {fsGroup: 999}
+      containers: [{name: db, image: postgres, volumeMounts: [{name: data, mountPath: /data}]}]
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`
+	code, out, errOut := startlag(t, sts, "audit", "-")
+	if code != exitFindings {
+		t.Errorf("exit %d, want %d (the finding is not suppressed)", code, exitFindings)
+	}
+	if !strings.Contains(errOut, "warning: StatefulSet db (-:1:1): startlag.dev/ignore") {
+		t.Errorf("stderr lacks the annotation warning:\n%s", errOut)
+	}
+	if !strings.Contains(out, "    warning: startlag.dev/ignore") {
+		t.Errorf("text output lacks the warning under the finding:\n%s", out)
+	}
+
+	_, out, _ = startlag(t, sts, "audit", "-", "-o", "json")
+	var doc struct {
+		Warnings []string
+		Findings []struct{ Warnings []string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Warnings) != 1 || len(doc.Findings) != 1 || len(doc.Findings[0].Warnings) != 1 {
+		t.Errorf("json warnings = %q, findings = %+v; want one each", doc.Warnings, doc.Findings)
+	}
+}
+
+// A rule list that fails audit.Validate stops the audit with exit 2 before any input is read.
+func TestAuditBrokenRuleListFails(t *testing.T) {
+	saved := audit.Rules
+	t.Cleanup(func() { audit.Rules = saved })
+	audit.Rules = append(slices.Clone(saved), audit.Rule{ID: "Not An Id"})
+
+	code, out, errOut := startlag(t, "", "audit", "-")
+	if code != exitError || out != "" || !strings.Contains(errOut, "invalid rule list") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing, the rule list error",
+			code, out, errOut)
 	}
 }

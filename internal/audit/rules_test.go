@@ -125,7 +125,8 @@ func workload(kind, name string, opts ...podOpt) manifest.Workload {
 	return w
 }
 
-func claimTemplate(name string, modes ...corev1.PersistentVolumeAccessMode) corev1.PersistentVolumeClaim {
+func claimTemplate(name string,
+	modes ...corev1.PersistentVolumeAccessMode) corev1.PersistentVolumeClaim {
 	return corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: corev1.PersistentVolumeClaimSpec{AccessModes: modes}}
 }
@@ -214,7 +215,8 @@ func TestFSGroupWalkRule(t *testing.T) {
 
 	// A ReadWriteMany claim walks only if the driver opts in with File: info when unknown,
 	// warning when the CSIDriver in the input says File (case05's NFS driver).
-	rwx := manifest.Storage{PVCs: []*corev1.PersistentVolumeClaim{claim("shared", corev1.ReadWriteMany)}}
+	rwx := manifest.Storage{PVCs: []*corev1.PersistentVolumeClaim{
+		claim("shared", corev1.ReadWriteMany)}}
 	rwx.PVCs[0].Spec.StorageClassName = ptrTo("nfs")
 	rwx.StorageClasses = []*storagev1.StorageClass{{ObjectMeta: metav1.ObjectMeta{Name: "nfs"},
 		Provisioner: "nfs.csi.k8s.io"}}
@@ -373,7 +375,8 @@ func TestRWORollingUpdateRule(t *testing.T) {
 	oneFinding(t, only(audit1(t, manifest.Storage{}, dep("")), idRWORollingUpdate), Warning,
 		"not in the input: assuming ReadWriteOnce")
 
-	rwop := manifest.Storage{PVCs: []*corev1.PersistentVolumeClaim{claim("c", corev1.ReadWriteOncePod)}}
+	rwop := manifest.Storage{PVCs: []*corev1.PersistentVolumeClaim{
+		claim("c", corev1.ReadWriteOncePod)}}
 	oneFinding(t, only(audit1(t, rwop, dep("")), idRWORollingUpdate), Warning, "even on the same node")
 
 	sts := workload("StatefulSet", "s", withPVC("data", "c"), withMain("data"))

@@ -23,8 +23,8 @@
 // and garbage lines (counted in Stats), and skips lines longer than MaxLineBytes (counted). It
 // reads ahead in a goroutine (files, pipes, gzip) into two bounded blocks, rejects most lines
 // by their first message bytes without decoding them, and allocates only for the lines it
-// recognises, so memory stays flat (about 20 MiB) on multi-gigabyte logs. A line may yield more than one event ("SyncLoop ADD" naming several
-// pods); the same fact reported twice within DedupWindow (a log line and its event echo, or the
+// recognises, so memory stays flat (about 20 MiB) on multi-gigabyte logs. A line may yield
+// more than one event ("SyncLoop ADD" naming several pods); the same fact reported twice within DedupWindow (a log line and its event echo, or the
 // two wait-loop errors of older kubelets) yields one event.
 //
 // # Framings

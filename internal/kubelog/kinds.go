@@ -5,15 +5,17 @@ const (
 	KindUnknown Kind = iota
 
 	// fsGroup ownership walk (pkg/volume/volume_linux.go and the CSI mounter).
-	KindOwnershipWarning    // "Setting volume ownership for %s and fsGroup set. ..." (30-s timer ≥1.20)
+	// "Setting volume ownership for %s and fsGroup set. ..." (30-s timer, ≥1.20)
+	KindOwnershipWarning
 	KindOwnershipProgress   // "Setting volume ownership for %s, processed %d files." (≥1.33)
 	KindOwnershipSkipped    // OnRootMismatch satisfied ("Skipping permission and ownership change")
 	KindOwnershipRecursive  // "Perform recursive ownership change for directory"
 	KindOwnershipGIDDiffers // "Expected group ownership of volume did not match with Gid"
-	KindOwnershipModeDiffer // "Performing recursive ownership change on rootDir because of mismatching mode"
-	KindOwnershipFailed     // Lchown/chmod failed, applyFSGroup failed
-	KindFSGroupDelegated    // CSI driver has VOLUME_MOUNT_GROUP: kubelet does not walk
-	KindFSGroupNotApplied   // CSI mounter skips fsGroup (fsType/access modes/policy)
+	// "Performing recursive ownership change on rootDir because of mismatching mode"
+	KindOwnershipModeDiffer
+	KindOwnershipFailed   // Lchown/chmod failed, applyFSGroup failed
+	KindFSGroupDelegated  // CSI driver has VOLUME_MOUNT_GROUP: kubelet does not walk
+	KindFSGroupNotApplied // CSI mounter skips fsGroup (fsType/access modes/policy)
 
 	// Attach and mount pipeline.
 	KindVerifyAttachStarted    // operationExecutor.VerifyControllerAttachedVolume started
@@ -25,9 +27,10 @@ const (
 	KindMountDeviceFailed      // MountVolume.MountDevice failed
 	KindSetUpSucceeded         // MountVolume.SetUp succeeded
 	KindSetUpFailed            // MountVolume.SetUp failed
-	KindVolumeWaitTimeout      // unmounted volumes=[...] ... deadline exceeded / timed out (Detail: lists)
-	KindVolumeWaitCanceled     // the same with "context canceled": pod updated or deleted
-	KindTearDownSucceeded      // UnmountVolume.TearDown succeeded
+	// unmounted volumes=[...] ... deadline exceeded / timed out (Detail: the lists)
+	KindVolumeWaitTimeout
+	KindVolumeWaitCanceled // the same with "context canceled": pod updated or deleted
+	KindTearDownSucceeded  // UnmountVolume.TearDown succeeded
 
 	// Pod lifecycle.
 	KindSyncLoopAdd        // "SyncLoop ADD"

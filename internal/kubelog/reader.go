@@ -323,10 +323,14 @@ func (r *Reader) readFailed(err error) {
 	r.done = true
 }
 
+// TruncatedNote begins the Stats warning written when the input ends early (a truncated or
+// damaged gzip stream), so callers can tell it from the other warnings.
+const TruncatedNote = "input ends early"
+
 func (r *Reader) truncated(err error) {
 	if !r.stats.Truncated {
 		r.stats.Truncated = true
-		r.warnf("input ends early (%v); events up to here are kept", err)
+		r.warnf("%s (%v); events up to here are kept", TruncatedNote, err)
 	}
 	r.done = true
 }

@@ -22,6 +22,7 @@ type auditJSON struct {
 	Findings    []findingJSON    `json:"findings"`
 	Suppressed  []suppressedJSON `json:"suppressed"`
 	InputErrors []inputErrorJSON `json:"inputErrors"`
+	Warnings    []string         `json:"warnings"`
 }
 
 type auditSummaryJSON struct {
@@ -32,6 +33,7 @@ type auditSummaryJSON struct {
 	BySeverity  map[string]int `json:"bySeverity"`
 	Suppressed  int            `json:"suppressed"`
 	InputErrors int            `json:"inputErrors"`
+	Warnings    int            `json:"warnings"`
 	Skipped     map[string]int `json:"skipped"`
 	Failed      bool           `json:"failed"`
 }
@@ -57,6 +59,7 @@ type findingJSON struct {
 	Fix         string       `json:"fix"`
 	Assumptions []string     `json:"assumptions"`
 	DocURL      string       `json:"docUrl"`
+	Warnings    []string     `json:"warnings"`
 }
 
 type suppressedJSON struct {
@@ -81,6 +84,7 @@ func RenderAuditJSON(w io.Writer, r AuditReport) error {
 		Findings:    make([]findingJSON, 0, len(r.Findings)),
 		Suppressed:  make([]suppressedJSON, 0, len(r.Suppressed)),
 		InputErrors: make([]inputErrorJSON, 0, len(r.InputErrors)),
+		Warnings:    nonNil(r.Warnings),
 	}
 	for _, f := range r.Findings {
 		doc.Findings = append(doc.Findings, r.findingJSON(f))
@@ -115,6 +119,7 @@ func summaryJSON(r AuditReport) auditSummaryJSON {
 		BySeverity:  by,
 		Suppressed:  len(r.Suppressed),
 		InputErrors: len(r.InputErrors),
+		Warnings:    len(r.Warnings),
 		Skipped:     skipped,
 		Failed:      r.Failing(),
 	}
@@ -122,10 +127,6 @@ func summaryJSON(r AuditReport) auditSummaryJSON {
 
 func (r AuditReport) findingJSON(f audit.Finding) findingJSON {
 	wl := f.Workload
-	assumptions := f.Assumptions
-	if assumptions == nil {
-		assumptions = []string{}
-	}
 	return findingJSON{
 		RuleID:   f.RuleID,
 		Severity: f.Severity.String(),
@@ -143,7 +144,16 @@ func (r AuditReport) findingJSON(f audit.Finding) findingJSON {
 		Column:      wl.Pos.Column,
 		Message:     f.Message,
 		Fix:         f.Fix,
-		Assumptions: assumptions,
+		Assumptions: nonNil(f.Assumptions),
 		DocURL:      r.Rule(f.RuleID).Doc,
+		Warnings:    nonNil(f.Warnings),
 	}
+}
+
+// nonNil returns s, or an empty list for nil: the JSON document never holds null lists.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

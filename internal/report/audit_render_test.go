@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/startlag/startlag/internal/audit"
@@ -17,6 +18,11 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // sampleAudit is a small audit of two workloads, written out by hand: findings in an order the
 // report must sort, one suppressed finding, one input error and two rules.
+// webIgnoreWarning is the warning the audit attaches for a startlag.dev/ignore entry without
+// a reason.
+const webIgnoreWarning = `startlag.dev/ignore metadata.annotations entry "fsgroup-walk": a ` +
+	`reason is required (write "fsgroup-walk: why this is safe"); nothing suppressed`
+
 func sampleAudit() AuditReport {
 	db := audit.WorkloadRef{APIVersion: "apps/v1", Kind: "StatefulSet", Namespace: "default",
 		Name: "db", Pos: manifest.Position{File: "charts/db.yaml", Line: 40, Column: 1}}
@@ -47,9 +53,11 @@ func sampleAudit() AuditReport {
 				Message: "init container fix-perms runs `chown -R 999:999 /data` at every start.",
 				Fix:     "Remove the init container."},
 			{RuleID: "fsgroup-walk", Severity: audit.Info, Workload: web, Volume: "cache",
-				Message: "fsGroup on an emptyDir: the walk is over a fresh directory.",
-				Fix:     "Nothing to do."},
+				Message:  "fsGroup on an emptyDir: the walk is over a fresh directory.",
+				Fix:      "Nothing to do.",
+				Warnings: []string{webIgnoreWarning}},
 		},
+		Warnings: []string{"Deployment web (charts/app.yaml:3:1): " + webIgnoreWarning},
 		Suppressed: []audit.Suppressed{{Reason: "--ignore", Finding: audit.Finding{
 			RuleID: "rwo-rolling-update", Severity: audit.Warning, Workload: web,
 			Volume: "cache", Message: "RollingUpdate with a ReadWriteOnce claim."}}},
@@ -127,7 +135,7 @@ func TestAuditJSONEmpty(t *testing.T) {
 	if err := json.Unmarshal(out, &doc); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"findings", "suppressed", "inputErrors"} {
+	for _, k := range []string{"findings", "suppressed", "inputErrors", "warnings"} {
 		if _, ok := doc[k].([]any); !ok {
 			t.Errorf("%s = %v, want an empty list", k, doc[k])
 		}
@@ -135,6 +143,50 @@ func TestAuditJSONEmpty(t *testing.T) {
 	summary := doc["summary"].(map[string]any)
 	if _, ok := summary["skipped"].(map[string]any); !ok {
 		t.Errorf("summary.skipped = %v, want an object", summary["skipped"])
+	}
+}
+
+// TestAuditWarningsShown checks that every format shows a malformed-annotation warning, both
+// on the finding it concerns and for the run.
+func TestAuditWarningsShown(t *testing.T) {
+	formats := AuditFormats(false)
+	for _, name := range []string{"text", "json", "sarif"} {
+		r, err := formats.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := string(render(t, r, sampleAudit()))
+		if n := strings.Count(out, "nothing suppressed"); n < 1 || name != "text" && n < 2 {
+			t.Errorf("%s: the warning appears %d times, want on the finding and for the run:\n%s",
+				name, n, out)
+		}
+	}
+}
+
+// TestAuditJSONWarningFields checks the warnings fields of docs/json/audit.md.
+func TestAuditJSONWarningFields(t *testing.T) {
+	out := render(t, RendererFunc[AuditReport](RenderAuditJSON), sampleAudit())
+	var doc struct {
+		Summary  struct{ Warnings int }
+		Warnings []string
+		Findings []struct{ Warnings []string }
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary.Warnings != 1 || len(doc.Warnings) != 1 {
+		t.Errorf("summary.warnings = %d, warnings = %q; want 1 and one", doc.Summary.Warnings,
+			doc.Warnings)
+	}
+	var on int
+	for _, f := range doc.Findings {
+		if f.Warnings == nil {
+			t.Error("a finding has no warnings list (want [] when empty)")
+		}
+		on += len(f.Warnings)
+	}
+	if on != 1 {
+		t.Errorf("findings carry %d warnings, want 1", on)
 	}
 }
 

@@ -48,6 +48,10 @@ type AuditReport struct {
 	// Skipped counts objects that are neither workloads nor storage objects, by apiVersion/kind.
 	Skipped     map[string]int
 	InputErrors []InputError
+	// Warnings are problems with the audit's own inputs that are not findings (a malformed
+	// startlag.dev/ignore annotation), each naming the workload and its position; see
+	// audit.Result.Warnings.
+	Warnings []string
 }
 
 // NewAuditReport assembles the report of one audit run from what was loaded and found.
@@ -65,6 +69,7 @@ func NewAuditReport(set *manifest.Set, res audit.Result, rules []RuleInfo, kubeV
 		Workloads:   res.Workloads,
 		Skipped:     set.Skipped,
 		InputErrors: inputErrors(set.Errors),
+		Warnings:    slices.Clone(res.Warnings),
 	}
 	for _, w := range set.Workloads {
 		if w.Source != "" {

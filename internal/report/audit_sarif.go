@@ -20,8 +20,10 @@ const ToolURI = "https://github.com/startlag/startlag"
 // scanning: every rule with its help text and help URI; every finding as a result with its
 // rule id, level, message (why and fix) and the workload's location (a relative,
 // slash-separated path, start line and column). Input errors become tool execution
-// notifications, and the invocation is marked unsuccessful when there are any. Suppressed
-// findings are left out.
+// notifications, and the invocation is marked unsuccessful when there are any; audit warnings
+// (a malformed startlag.dev/ignore annotation) become warning-level notifications and, on the
+// findings they concern, a "warnings" result property and message lines. Suppressed findings
+// are left out.
 func RenderAuditSARIF(w io.Writer, r AuditReport) error {
 	log, err := sarif.New(sarif.Version210)
 	if err != nil {
@@ -91,6 +93,9 @@ func addSARIFResult(run *sarif.Run, r AuditReport, f audit.Finding) {
 	if src := r.Sources[f.Workload.Pos]; src != "" {
 		props.Add("helmSource", src)
 	}
+	if len(f.Warnings) > 0 {
+		props.Add("warnings", f.Warnings)
+	}
 	res.AttachPropertyBag(props)
 }
 
@@ -113,6 +118,9 @@ func resultText(f audit.Finding) string {
 	}
 	for _, a := range f.Assumptions {
 		fmt.Fprintf(&b, "\nAssumes: %s", a)
+	}
+	for _, m := range f.Warnings {
+		fmt.Fprintf(&b, "\nWarning: %s", m)
 	}
 	return b.String()
 }
@@ -147,18 +155,26 @@ func sarifURI(file string) string {
 	return filepath.ToSlash(filepath.Clean(file))
 }
 
-// addSARIFInvocation records whether the run read all its input, with each input error.
+// addSARIFInvocation records whether the run read all its input, with each input error (level
+// error) and each audit warning (level warning).
 func addSARIFInvocation(run *sarif.Run, r AuditReport) {
 	inv := run.AddInvocation(len(r.InputErrors) == 0)
 	for _, e := range r.InputErrors {
 		n := sarif.NewNotification().WithLevel("error").WithTextMessage(e.Message)
 		if e.File != "" {
 			region := sarif.NewRegion().WithStartLine(max(e.Line, 1))
+			if e.Column > 0 {
+				region.WithStartColumn(e.Column)
+			}
 			loc := sarif.NewPhysicalLocation().
 				WithArtifactLocation(sarif.NewSimpleArtifactLocation(sarifURI(e.File))).
 				WithRegion(region)
 			n.AddLocation(sarif.NewLocationWithPhysicalLocation(loc))
 		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	for _, m := range r.Warnings {
+		n := sarif.NewNotification().WithLevel("warning").WithTextMessage(m)
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
 }

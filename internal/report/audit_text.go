@@ -76,6 +76,9 @@ func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding) {
 	for _, a := range f.Assumptions {
 		writeField(w, "assumes", a)
 	}
+	for _, m := range f.Warnings {
+		writeField(w, "warning", m)
+	}
 	if doc := r.Rule(f.RuleID).Doc; doc != "" {
 		writeField(w, "docs", doc)
 	}

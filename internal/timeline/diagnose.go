@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/startlag/startlag/internal/audit"
 	"github.com/startlag/startlag/internal/ownership"
 )
 
@@ -355,30 +356,19 @@ func (d *diagnoser) initContainers(ph *Phase) Diagnosis {
 			"or does not change ownership", orWord(ph.Detail, "?"))}
 }
 
-// chownInit finds an init container whose command changes ownership recursively.
+// chownInit finds an init container whose command changes ownership or mode recursively, as
+// read by the audit's command reader (one reader for both verbs).
 func (d *diagnoser) chownInit() (name, cmd string, ok bool) {
 	if d.p.spec == nil {
 		return "", "", false
 	}
-	for _, c := range d.p.spec.InitContainers {
-		line := strings.Join(append(append([]string{}, c.Command...), c.Args...), " ")
-		if recursiveChown(line) {
-			return c.Name, shorten(line, 80), true
+	for i := range d.p.spec.InitContainers {
+		c := &d.p.spec.InitContainers[i]
+		if ops := audit.RecursiveOwnershipOps(c); len(ops) > 0 {
+			return c.Name, shorten(ops[0].Text, 80), true
 		}
 	}
 	return "", "", false
-}
-
-// recursiveChown reports whether a shell command changes ownership or mode recursively.
-func recursiveChown(cmd string) bool {
-	for _, tool := range []string{"chown", "chgrp", "chmod"} {
-		for _, flag := range []string{" -R", " -r", " --recursive", " -hR", " -Rh", " -vR", " -Rv"} {
-			if strings.Contains(cmd, tool+flag) {
-				return true
-			}
-		}
-	}
-	return strings.Contains(cmd, "find ") && strings.Contains(cmd, "-exec ch")
 }
 
 func (d *diagnoser) containerCreate(ph *Phase) Diagnosis {

@@ -17,11 +17,14 @@ func FuzzParseInputs(f *testing.F) {
 	f.Add([]byte("Name:  p\nNamespace:  ns\nContainers:\n  c:\n    Started:  Tue, 03 Feb 2026 " +
 		"14:26:44 +0000\nEvents:\n  Type  Reason  Age  From  Message\n  ----  ------  ---  ----  " +
 		"-------\n  Normal  Pulled  26s  kubelet, n  Successfully pulled image \"x\"\n"))
-	f.Add([]byte(`{"kind":"List","items":[{"kind":"Event","involvedObject":{"kind":"Pod","name":"p"},` +
+	f.Add([]byte(`{"kind":"List","items":[{"kind":"Event",` +
+		`"involvedObject":{"kind":"Pod","name":"p"},` +
 		`"reason":"FailedMount","message":"applyFSGroup failed","count":3,` +
 		`"lastTimestamp":"2026-01-01T00:00:00Z"}]}`))
-	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, uid: 11111111-2222-3333-4444-555555555555}\n" +
-		"status:\n  conditions:\n  - {type: PodScheduled, status: \"True\", lastTransitionTime: \"2026-01-01T00:00:00Z\"}\n"))
+	f.Add([]byte("apiVersion: v1\nkind: Pod\n" +
+		"metadata: {name: p, uid: 11111111-2222-3333-4444-555555555555}\n" +
+		"status:\n  conditions:\n  - {type: PodScheduled, status: \"True\", " +
+		"lastTransitionTime: \"2026-01-01T00:00:00Z\"}\n"))
 	f.Add([]byte("storage_operation_duration_seconds_sum{operation_name=\"volume_apply_access_control\"," +
 		"status=\"success\",volume_plugin=\"p\"} 2.5\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,13 +45,13 @@ type objDoc struct {
 // parseObjects reads JSON or YAML Kubernetes objects (one JSON value, or YAML documents).
 func (l *loader) parseObjects(path string, b []byte) (int, string, error) {
 	li := newLineIndex(b)
-	docs, err := splitDocs(b)
-	if err != nil {
-		return 0, "", fmt.Errorf("%s: %w", path, err)
-	}
+	docs, splitErrs := splitDocs(b)
 	n := 0
 	var kinds []string
 	var errs []error
+	for _, e := range splitErrs {
+		errs = append(errs, fmt.Errorf("%s:%w", path, e))
+	}
 	for _, d := range docs {
 		c, k, err := l.object(path, li, d.json, d.line)
 		if err != nil {
@@ -65,40 +67,59 @@ func (l *loader) parseObjects(path string, b []byte) (int, string, error) {
 }
 
 // splitDocs turns the input into JSON documents: the input itself when it is JSON, else each
-// YAML document converted.
-func splitDocs(b []byte) ([]objDoc, error) {
+// YAML document converted. A malformed YAML document is reported (as "LINE: malformed YAML:
+// ...", LINE counted from the start of the input) and the documents after it are still read.
+func splitDocs(b []byte) ([]objDoc, []error) {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') {
 		return []objDoc{{json: trimmed, line: 1}}, nil
 	}
 	var out []objDoc
+	var errs []error
 	line, start := 1, 1
 	var cur []string
-	flush := func() error {
+	flush := func() {
 		text := strings.Join(cur, "\n")
 		cur = nil
 		if strings.TrimSpace(stripComments(text)) == "" {
-			return nil
+			return
 		}
 		j, err := yaml.YAMLToJSON([]byte(text))
 		if err != nil {
-			return fmt.Errorf("line %d: %w", start, err)
+			errs = append(errs, yamlError(start, err))
+			return
 		}
 		out = append(out, objDoc{json: j, line: start})
-		return nil
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if strings.TrimRight(l, " \r") == "---" {
-			if err := flush(); err != nil {
-				return out, err
-			}
+			flush()
 			start = line + 1
 		} else {
 			cur = append(cur, l)
 		}
 		line++
 	}
-	return out, flush()
+	flush()
+	return out, errs
+}
+
+// yamlLine matches the position the YAML parser puts in its messages, relative to the document.
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+
+// yamlError turns a YAML parser error of the document starting at line start into
+// "LINE: malformed YAML: what", LINE counted from the start of the input.
+func yamlError(start int, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+	line := start
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
+			line = start + n - 1
+		}
+		msg = msg[len(m[0]):]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return fmt.Errorf("%d: malformed YAML: %s", line, msg)
 }
 
 func stripComments(s string) string {

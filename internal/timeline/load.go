@@ -192,6 +192,13 @@ func (l *loader) now() time.Time {
 	return time.Now()
 }
 
+// logCloser is implemented by log readers that read ahead (kubelog.Reader): Close stops the
+// read-ahead when reading ends before the end of input.
+type logCloser interface{ Close() }
+
+// logStatser is implemented by log readers that count what they skipped (kubelog.Reader).
+type logStatser interface{ Stats() kubelog.Stats }
+
 // readLog streams one log through the LogReader into the builder. It returns an error only when
 // the context was cancelled.
 func (l *loader) readLog(pl pendingLog, year int) error {
@@ -209,24 +216,17 @@ func (l *loader) readLog(pl pendingLog, year int) error {
 		r, closer = br, c
 	}
 	defer closer.Close()
+
 	lr := l.opts.OpenLog(r, pl.path, kubelog.Options{Year: year, Location: l.opts.Location})
-	n := 0
-	for i := 0; ; i++ {
-		if i%4096 == 0 && l.opts.Context != nil && l.opts.Context.Err() != nil {
-			return fmt.Errorf("reading %s: %w", pl.path, l.opts.Context.Err())
-		}
-		ev, ok := lr.Next()
-		if !ok {
-			break
-		}
-		if s, use := fromLog(ev); use {
-			l.b.add(s)
-			n++
-		}
+	if c, ok := lr.(logCloser); ok {
+		defer c.Close() // runs before closer.Close: the read-ahead stops before the file closes
 	}
-	if err := lr.Err(); err != nil {
-		l.problem(fmt.Errorf("reading %s: %w", pl.path, err))
+	n, err := l.streamLog(lr, pl.path)
+	if err != nil {
+		return err
 	}
+
+	l.logOutcome(lr, pl.path)
 	l.result.Inputs = append(l.result.Inputs, InputSummary{File: pl.path, Kind: InputLog, Items: n,
 		Detail: fmt.Sprintf("year %d", year)})
 	if n == 0 {
@@ -234,6 +234,49 @@ func (l *loader) readLog(pl pendingLog, year int) error {
 			"kubelet, runtime or CSI line in it is one explain uses", pl.path))
 	}
 	return nil
+}
+
+// streamLog feeds the events of lr to the builder and returns how many were used. It checks
+// the context every 4096 events and returns its error, wrapped with the path, once cancelled.
+func (l *loader) streamLog(lr LogReader, path string) (int, error) {
+	n := 0
+	for i := 0; ; i++ {
+		if i%4096 == 0 && l.opts.Context != nil && l.opts.Context.Err() != nil {
+			return n, fmt.Errorf("reading %s: %w", path, l.opts.Context.Err())
+		}
+		ev, ok := lr.Next()
+		if !ok {
+			return n, nil
+		}
+		if s, use := fromLog(ev); use {
+			l.b.add(s)
+			n++
+		}
+	}
+}
+
+// logOutcome reports how reading a log ended: a read error, or a stream that ended early (a
+// truncated or damaged gzip file: part of the input was not read), is a problem; the reader's
+// other notes (skipped over-long lines, undecodable lines) are warnings.
+func (l *loader) logOutcome(lr LogReader, path string) {
+	if err := lr.Err(); err != nil {
+		if !strings.Contains(err.Error(), path) {
+			err = fmt.Errorf("reading %s: %w", path, err)
+		}
+		l.problem(err)
+	}
+	sr, ok := lr.(logStatser)
+	if !ok {
+		return
+	}
+	st := sr.Stats()
+	for _, w := range st.Warnings {
+		if st.Truncated && strings.Contains(w, kubelog.TruncatedNote) {
+			l.problem(errors.New(w))
+			continue
+		}
+		l.result.Warnings = append(l.result.Warnings, w)
+	}
 }
 
 // finish builds the pods: phases, walks, diagnosis; filters and sorts them.

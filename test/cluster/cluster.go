@@ -157,8 +157,9 @@ func Start(t testing.TB, opts Options) *Cluster {
 	ctx, cancel := context.WithCancel(context.Background())
 	if dt, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
 		if dl, ok := dt.Deadline(); ok {
+			margin := min(time.Minute, time.Until(dl)/2)
 			cancel()
-			ctx, cancel = context.WithDeadline(context.Background(), dl.Add(-time.Minute))
+			ctx, cancel = context.WithDeadline(context.Background(), dl.Add(-margin))
 		}
 	}
 	defer cancel()

@@ -39,10 +39,14 @@ func TestControlPlaneOnly(t *testing.T) {
 // harness promises: the pod gets Ready, the kubelet walks the volume (log, metric, disk), the
 // pod's deletion tears the volume down, and the cluster's teardown leaves nothing behind.
 func TestNodeWalksLocalVolume(t *testing.T) {
+	opts := cluster.Options{Kubelet: true}
+	if why := cluster.Unavailable(opts); why != "" {
+		t.Skip("real cluster unavailable: " + why)
+	}
 	var dir string
 	var shimCheck func() int
 	t.Run("run", func(t *testing.T) {
-		c := cluster.Start(t, cluster.Options{Kubelet: true})
+		c := cluster.Start(t, opts)
 		dir = c.Dir
 		shimCheck = func() int { return countShims(c.ContainerdSocket) }
 		runWalkedPod(t, c)

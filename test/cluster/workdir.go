@@ -159,8 +159,9 @@ func nodeLockPath() string {
 	return filepath.Join(os.TempDir(), "startlag-cluster-node.lock")
 }
 
-// lockNode takes the machine-wide kubelet lock, waiting while another kubelet cluster runs.
-// Two kubelets on one machine would fight over cgroups and the runc state directory.
+// lockNode takes the machine-wide kubelet lock, waiting while another kubelet cluster of a test
+// runs: two nodes would share the CPU, the cgroup hierarchy and runc's state directory, and
+// make each other's timings meaningless. A detached cluster (clusterctl) does not hold it.
 func (c *Cluster) lockNode(ctx context.Context, logf func(string, ...any)) error {
 	f, err := os.OpenFile(nodeLockPath(), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {

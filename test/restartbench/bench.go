@@ -94,23 +94,29 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	}
 
 	b := &bench{cfg: cfg, c: c, out: out, sts: opts.ControllerManager}
-	fmt.Fprintf(out, "restartbench: kubelet %s, %s, restart = delete -> new pod Ready\n",
-		cluster.KubeVersion, b.workloadKind())
+	fmt.Fprintf(out, "restartbench: kubelet %s, %s\n", cluster.KubeVersion, b.workloadKind())
+	fmt.Fprintln(out, "restart = stop the pod, wait until its volume is unmounted, "+
+		"start it again, until Ready")
 
-	if cfg.Files > 0 {
+	return b.parts(ctx)
+}
+
+// parts runs the local-disk part, then the slowfs part, each when configured.
+func (b *bench) parts(ctx context.Context) error {
+	if b.cfg.Files > 0 {
 		if err := b.local(ctx); err != nil {
 			return err
 		}
 	}
-	if cfg.SlowFiles > 0 {
-		if err := slowfs.Available(); err != nil {
-			fmt.Fprintf(out, "\nslowfs part skipped: %v\n", err)
-			return nil
-		}
-		return b.slow(ctx)
+	if b.cfg.SlowFiles == 0 {
+		return nil
+	}
+	if err := slowfs.Available(); err != nil {
+		fmt.Fprintf(b.out, "\nslowfs part skipped: %v\n", err)
+		return nil
 	}
 
-	return nil
+	return b.slow(ctx)
 }
 
 // clusterOptions asks for the controller manager and scheduler when their binaries exist

@@ -1,10 +1,10 @@
 // Command restartbench measures what the kubelet's fsGroup walk costs a pod restart, on a
 // real single-node Kubernetes (test/cluster): a volume shaped like a Terraform automation
 // server's is offered as a `local` PersistentVolume, a pod with fsGroup uses it, and the pod is
-// restarted (deleted, then its replacement waited for until Ready) with fsGroupChangePolicy
-// Always and with OnRootMismatch. It then times startlag's repair (the code behind `startlag
-// scan --apply`) on the same volume against the kubelet's own measure of its walk, and does
-// it all again on storage with an injected delay per metadata request (test/slowfs).
+// restarted (stopped, its volume unmounted, started again and waited for until Ready) with
+// fsGroupChangePolicy Always and with OnRootMismatch. It then times `startlag scan --apply`
+// on the same volume against the kubelet's own measure of its walk, and does it all again on
+// storage with an injected delay per metadata request (test/slowfs).
 //
 //	go run ./test/restartbench -files 1000000 -runs 3 -restarts-per-month 100 \
 //	    -slow-files 20000 -latency 1ms

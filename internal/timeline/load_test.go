@@ -1,0 +1,148 @@
+package timeline
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/startlag/startlag/internal/kubelog"
+)
+
+// realLog returns the 200k-file walk log of the corpus, or skips.
+func realLog(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(corpusDir(t, "real-kubelet-v1.37.2"),
+		"kubelet-v4-fsgroup-always-200k-files.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// A gzip log cut short is a problem (part of the input was not read), not a silent success.
+func TestTruncatedGzipLogIsAProblem(t *testing.T) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(realLog(t))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "kubelet.log.gz")
+	if err := os.WriteFile(p, z.Bytes()[:z.Len()/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := Load([]string{p}, Options{OpenLog: openKubelog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error(), p) ||
+		!strings.Contains(res.Problems[0].Error(), kubelog.TruncatedNote) {
+		t.Fatalf("problems = %v, want one naming %s and the truncation", res.Problems, p)
+	}
+	if len(res.Pods) == 0 {
+		t.Error("the events before the damage were dropped")
+	}
+}
+
+// A line over kubelog.MaxLineBytes is skipped with a warning naming file and line; the lines
+// after it keep their numbers.
+func TestOverlongLogLineIsAWarning(t *testing.T) {
+	lines := strings.SplitAfter(string(realLog(t)), "\n")
+	long := "I1203 18:21:17.000000 1 x.go:1] " + strings.Repeat("A", kubelog.MaxLineBytes+1)
+	text := strings.Join(lines[:20], "") + long + "\n" + strings.Join(lines[20:], "")
+	p := filepath.Join(t.TempDir(), "kubelet.log")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := Load([]string{p}, Options{OpenLog: openKubelog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s:21: line longer than", p)
+	if len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], want) {
+		t.Errorf("warnings = %q, want one starting %q", res.Warnings, want)
+	}
+	if len(res.Problems) != 0 {
+		t.Errorf("problems = %v, want none", res.Problems)
+	}
+}
+
+// closingReader records whether Close was called.
+type closingReader struct {
+	sliceReader
+	closed bool
+}
+
+func (c *closingReader) Close() { c.closed = true }
+
+// A cancelled load stops the log reader's read-ahead.
+func TestCancelledLoadClosesLogReader(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := filepath.Join(t.TempDir(), "kubelet.log")
+	os.WriteFile(p, []byte("I0101 00:00:00.000000 1 x.go:1] log\n"), 0o644)
+	lr := &closingReader{}
+	_, err := Load([]string{p}, Options{Context: ctx,
+		OpenLog: func(io.Reader, string, kubelog.Options) LogReader { return lr }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if !lr.closed {
+		t.Error("log reader not closed after cancel")
+	}
+}
+
+// The init-container reader is the audit's: a `find | xargs chown` (no -R, no -exec) is
+// recursive, and a chown -R inside an echoed string is not a command.
+func TestChownInitUsesCommandReader(t *testing.T) {
+	for _, c := range []struct {
+		script string
+		want   bool
+	}{
+		{"find /data -type d | xargs chown 1000:1000", true},
+		{"chown -R 1000 /data", true},
+		{"echo 'run chown -R 1000 /data by hand'", false},
+	} {
+		st := &podState{spec: &corev1.PodSpec{InitContainers: []corev1.Container{{
+			Name: "fix", Command: []string{"sh", "-c", c.script}}}}}
+		d := &diagnoser{p: st}
+		if _, _, got := d.chownInit(); got != c.want {
+			t.Errorf("%q: recursive = %v, want %v", c.script, got, c.want)
+		}
+	}
+}
+
+// A malformed YAML document is reported with its line counted from the start of the file, and
+// the documents after it are still read.
+func TestMalformedYAMLDocumentKeepsTheRest(t *testing.T) {
+	pod, err := os.ReadFile(filepath.Join(corpusDir(t, "cases"), "case11.pod.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "# objects\napiVersion: v1\nkind: Pod\nmetadata: {name: x\n---\n" + string(pod)
+	p := filepath.Join(t.TempDir(), "objects.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err := Load([]string{p}, Options{OpenLog: openKubelog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p + ":4: malformed YAML: "
+	if len(res.Problems) != 1 || !strings.HasPrefix(res.Problems[0].Error(), want) {
+		t.Errorf("problems = %v, want one starting %q", res.Problems, want)
+	}
+	if len(res.Pods) != 1 || res.Pods[0].Diagnosis.Cause != CauseChownInitContainer {
+		t.Errorf("pods = %+v, want the pod of the second document", res.Pods)
+	}
+}
