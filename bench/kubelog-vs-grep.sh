@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compares the kubelog reader with `grep -F 'Setting volume ownership'` on one synthetic
-# kubelet log: throughput (MB/s, wall clock and CPU time) and peak RSS, in one run.
+# Compares the kubelog reader, and `startlag explain` end to end, with
+# `grep -F 'Setting volume ownership'` on one synthetic kubelet log: throughput (MB/s, wall
+# clock and CPU time) and peak RSS, in one run.
 #
 #   bench/kubelog-vs-grep.sh [SIZE] [RUNS]     # defaults: 1GiB, 3 runs each, interleaved
 #
@@ -14,6 +15,7 @@ runs=${2:-3}
 tmp=${TMPDIR:-/tmp}
 log="$tmp/startlag-kubelet-$size.log"
 bin="$tmp/startlag-kubelogread"
+cli="$tmp/startlag-cli"
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ ! -x /usr/bin/time ]; then
@@ -23,6 +25,7 @@ fi
 
 cd "$root"
 go build -o "$bin" ./bench/kubelogread
+go build -o "$cli" ./cmd/startlag
 if [ ! -s "$log" ]; then
 	echo "generating $log ($size)" >&2
 	go run ./internal/kubelog/internal/loggen/cmd/loggen -size "$size" -o "$log" >&2
@@ -44,6 +47,7 @@ results=$(
 	for i in $(seq "$runs"); do
 		measure grep env LC_ALL=C grep -F -c 'Setting volume ownership' "$log"
 		measure kubelog "$bin" "$log"
+		measure explain "$cli" explain "$log" -o json
 	done
 )
 
@@ -57,16 +61,23 @@ summary() {
 }
 read -r gw gc gr <<< "$(summary grep)"
 read -r kw kc kr <<< "$(summary kubelog)"
+read -r ew ec er <<< "$(summary explain)"
 mb=$(echo "scale=1; $bytes / 1000000" | bc)
 
 printf '%-8s %10s %10s %12s %12s %10s\n' tool wall_s cpu_s MB/s_wall MB/s_cpu peakRSS_MB
-for t in grep kubelog; do
-	if [ $t = grep ]; then w=$gw c=$gc r=$gr; else w=$kw c=$kc r=$kr; fi
+for t in grep kubelog explain; do
+	case $t in
+	grep) w=$gw c=$gc r=$gr ;;
+	kubelog) w=$kw c=$kc r=$kr ;;
+	explain) w=$ew c=$ec r=$er ;;
+	esac
 	printf '%-8s %10s %10s %12.0f %12.0f %10.1f\n' $t "$w" "$c" \
 		"$(echo "$mb / $w" | bc -l)" "$(echo "$mb / $c" | bc -l)" "$(echo "$r / 1024" | bc -l)"
 done
-printf 'ratio kubelog/grep: wall %.2f, cpu %.2f (target >= 0.33); input %s MB, best of %s\n' \
-	"$(echo "$gw / $kw" | bc -l)" "$(echo "$gc / $kc" | bc -l)" "$mb" "$runs"
+printf 'ratio kubelog/grep: wall %.2f, cpu %.2f; explain/grep: wall %.2f, cpu %.2f\n' \
+	"$(echo "$gw / $kw" | bc -l)" "$(echo "$gc / $kc" | bc -l)" \
+	"$(echo "$gw / $ew" | bc -l)" "$(echo "$gc / $ec" | bc -l)"
+printf 'target >= 0.33 of grep; input %s MB, best of %s runs\n' "$mb" "$runs"
 
 if command -v hyperfine > /dev/null; then
 	hyperfine --warmup 1 --runs "$runs" -N --output=pipe \

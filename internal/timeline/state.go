@@ -18,26 +18,54 @@ const (
 )
 
 // sigSet keeps, for one signal kind, the earliest and latest occurrences and a count. Memory is
-// bounded whatever the number of occurrences.
+// bounded whatever the number of occurrences: at most keepFirst+keepLast signals, each kept once.
 type sigSet struct {
 	n     int
-	first []signal // sorted by time, at most keepFirst
-	last  []signal // sorted by time, at most keepLast, disjoint from first when n > keepFirst
+	first []signal // the earliest occurrences, sorted by time, at most keepFirst
+	last  []signal // the latest of the others, sorted by time, at most keepLast
 }
 
-// add records s.
+// add records s. An occurrence that is not among the keepFirst earliest (s itself, or the one it
+// displaces from first) is offered to last, so first and last never hold the same occurrence and
+// every occurrence in last is at or after every one in first.
 func (ss *sigSet) add(s signal) {
 	ss.n++
-	ss.first = insertBounded(ss.first, s, keepFirst, true)
-	ss.last = insertBounded(ss.last, s, keepLast, false)
+	spill, ok := ss.keepEarly(s)
+	if ok {
+		ss.last = insertBounded(ss.last, spill, keepLast, false)
+	}
 }
 
-// insertBounded inserts s into the time-sorted list and trims it to max entries, keeping the
-// earliest (keepEarly) or the latest ones.
+// keepEarly inserts s into first when it is among the keepFirst earliest, and returns the
+// occurrence that does not fit there (s or the latest of first), if any.
+func (ss *sigSet) keepEarly(s signal) (signal, bool) {
+	if len(ss.first) < keepFirst {
+		ss.first = insertBounded(ss.first, s, keepFirst, true)
+		return signal{}, false
+	}
+	spill := ss.first[keepFirst-1]
+	if !s.at.Before(spill.at) {
+		return s, true
+	}
+	ss.first = insertBounded(ss.first, s, keepFirst, true)
+	return spill, true
+}
+
+// smallList is the largest bound for which insertBounded allocates the whole list up front.
+const smallList = 16
+
+// insertBounded inserts s into the time-sorted list after any entries of the same time and
+// trims it to max entries, keeping the earliest (keepEarly) or the latest ones.
 func insertBounded(list []signal, s signal, max int, keepEarly bool) []signal {
 	i := len(list)
 	for i > 0 && list[i-1].at.After(s.at) {
 		i--
+	}
+	if keepEarly && i >= max {
+		return list // later than every kept entry: nothing changes
+	}
+	if list == nil && max <= smallList {
+		list = make([]signal, 0, max+1) // a short list never grows beyond max+1 entries
 	}
 	list = append(list, signal{})
 	copy(list[i+1:], list[i:])
@@ -46,9 +74,14 @@ func insertBounded(list []signal, s signal, max int, keepEarly bool) []signal {
 		return list
 	}
 	if keepEarly {
+		clear(list[max:])
 		return list[:max]
 	}
-	return list[len(list)-max:]
+	// Shift in place rather than reslicing from the tail, so that the backing array stays at
+	// max+1 entries instead of being reallocated as the window slides.
+	n := copy(list, list[len(list)-max:])
+	clear(list[n:])
+	return list[:n]
 }
 
 // earliest returns the first occurrence.
@@ -61,8 +94,11 @@ func (ss *sigSet) earliest() (signal, bool) {
 
 // latest returns the last occurrence.
 func (ss *sigSet) latest() (signal, bool) {
-	if ss == nil || len(ss.last) == 0 {
+	switch {
+	case ss == nil || len(ss.first) == 0:
 		return signal{}, false
+	case len(ss.last) == 0:
+		return ss.first[len(ss.first)-1], true
 	}
 	return ss.last[len(ss.last)-1], true
 }
