@@ -13,6 +13,8 @@
 #   repair      startlag scan DIR --fsgroup G --apply  (on a consistent tree: stat only)
 #   kubelet     kubelet-always DIR G                   (serial model of the kubelet's walk;
 #               last, because it dirties every inode it touches)
+# then the syscall floor (bench/statfloor: only the fstatat calls of every entry, from open
+# directory fds, timed after an untimed listing; warm, and cold with caches dropped in between),
 # and records peak RSS (/usr/bin/time -v) and bytes written to the loop device during one
 # repair and one kubelet walk (/sys/block/loopN/stat, sectors written, after sync).
 # Results: $WORK/results-N.md and hyperfine JSON beside it. Needs root, hyperfine, mkfs.ext4.
@@ -34,7 +36,8 @@ done
 mkdir -p "$WORK/bin"
 (cd "$REPO" && go build -o "$WORK/bin/startlag" ./cmd/startlag &&
 	go build -o "$WORK/bin/treegen" ./internal/volscan/treegen/cmd/treegen &&
-	go build -o "$WORK/bin/kubelet-always" ./internal/volscan/cmd/kubelet-always)
+	go build -o "$WORK/bin/kubelet-always" ./internal/volscan/cmd/kubelet-always &&
+	go build -o "$WORK/bin/statfloor" ./bench/statfloor)
 B=$WORK/bin
 
 # written_bytes prints the sectors-written counter of a loop device, in bytes.
@@ -42,6 +45,15 @@ written_bytes() { awk '{printf "%.0f\n", $7 * 512}' "/sys/block/$1/stat"; }
 
 # rss prints the peak RSS in KiB of a command.
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
+
+# floor RUNS DIR [-cold] prints the best time of RUNS statfloor runs, in seconds.
+floor() {
+	local runs=$1 dir=$2
+	shift 2
+	for _ in $(seq "$runs"); do
+		"$B/statfloor" -j 8 "$@" "$dir" | sed -n 's/.*fstatat in \([0-9.]*\) s.*/\1/p'
+	done | sort -n | head -1
+}
 
 # attach mounts an image through a loop device with direct I/O, so the backing file is not
 # cached a second time and drop_caches really makes the next run cold.
@@ -101,6 +113,9 @@ bench_size() {
 	cat "$WORK/cold-$n.md" >>"$out"
 
 	{
+		echo "## syscall floor (bench/statfloor -j 8: fstatat only, best of the runs)"
+		echo "- warm: $(floor "$RUNS" "$dir") s"
+		echo "- cold: $(floor "$COLD_RUNS" "$dir" -cold) s"
 		echo "## peak RSS (KiB, warm)"
 		echo "- check: $(rss $B/startlag scan "$dir" --fsgroup "$FSGROUP")"
 		echo "- find-G: $(rss find "$dir" -printf '%G %m\n')"

@@ -122,7 +122,21 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 	if len(res.Pods) == 0 {
 		return withCode(exitError, errors.New("no pod found in the inputs"))
 	}
+	if !anyStartUp(res.Pods) {
+		return withCode(exitError, fmt.Errorf("no pod start-up found in the inputs (%d pod(s) "+
+			"named without one)", len(res.Pods)))
+	}
 	return nil
+}
+
+// anyStartUp reports whether at least one pod has a start-up to explain (phases).
+func anyStartUp(pods []timeline.Pod) bool {
+	for _, p := range pods {
+		if len(p.Phases) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // timelineOptions validates the flags and builds the loader options.

@@ -168,3 +168,16 @@ func TestExplainUnknownPod(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestExplainNoStartUp: inputs that name a pod but show nothing of its start-up explain
+// nothing, which is exit 2 like inputs without any pod.
+func TestExplainNoStartUp(t *testing.T) {
+	const event = `{"apiVersion": "v1", "kind": "Event", "reason": "Killing",
+  "involvedObject": {"kind": "Pod", "namespace": "ns", "name": "db-0"},
+  "lastTimestamp": "2026-04-12T09:00:00Z", "message": "Stopping container db"}`
+	code, out, errOut := explainRun(t, event, "-")
+	if code != exitError || !strings.Contains(errOut, "no pod start-up found") ||
+		!strings.Contains(out, "ns/db-0") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+}

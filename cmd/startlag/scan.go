@@ -96,8 +96,13 @@ func (o *scanOptions) validate(args []string) error {
 		return usageError(errors.New("--apply and --estimate need a DIR, not a listing"))
 	case o.apply && o.estimate:
 		return usageError(errors.New("--apply and --estimate cannot be combined"))
+	case o.list && o.output != "text":
+		return usageError(errors.New("--list prints text lines; it cannot be combined with -o " +
+			o.output))
 	case o.workers < 1:
 		return usageError(errors.New("--workers must be at least 1"))
+	case o.topK < 1:
+		return usageError(errors.New("--top must be at least 1"))
 	case o.fsGroup < -1 || o.fsGroup > 1<<32-1:
 		return usageError(fmt.Errorf("--fsgroup %d is not a valid gid", o.fsGroup))
 	}
@@ -145,20 +150,37 @@ func (o *scanOptions) runListing(s streams) error {
 		return withCode(exitError, err)
 	}
 	gid, ok := volscan.ListingRootGID(data)
-	src, err := o.fsGroupFrom(s, gid, ok)
-	if err != nil {
-		return err
+	src := "flag"
+	// A listing without one usable line has no root group to default to; ListingCheck then
+	// names its bad lines and says it has no entries, which is the real problem.
+	if ok || o.fsGroup >= 0 {
+		if src, err = o.fsGroupFrom(s, gid, ok); err != nil {
+			return err
+		}
 	}
 	res, lineErrs, err := volscan.ListingCheck(bytes.NewReader(data), name, o.checkOptions(s))
-	for _, le := range lineErrs {
-		fmt.Fprintf(s.Err, "startlag: %v\n", le)
-	}
+	printLineErrors(s, lineErrs)
 	if err != nil {
 		return withCode(exitError, err)
 	}
 	rep := &volscan.Report{Mode: "check", FSGroupSource: src, Listing: true, Check: res,
 		ListingErrors: lineErrs}
 	return o.finish(s, rep, len(lineErrs) > 0)
+}
+
+// maxLineErrors is how many bad listing lines are printed on stderr; the JSON output keeps all.
+const maxLineErrors = 20
+
+// printLineErrors writes the first maxLineErrors listing line errors to stderr and a count of
+// the rest, so that a binary or foreign file does not flood the terminal.
+func printLineErrors(s streams, errs []error) {
+	for i, le := range errs {
+		if i == maxLineErrors {
+			fmt.Fprintf(s.Err, "startlag: ... and %d more bad listing lines\n", len(errs)-i)
+			return
+		}
+		fmt.Fprintf(s.Err, "startlag: %v\n", le)
+	}
 }
 
 func readListingInput(s streams, name string) (string, []byte, error) {

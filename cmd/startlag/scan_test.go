@@ -133,3 +133,50 @@ func TestScanApply(t *testing.T) {
 		t.Errorf("after apply: exit %d\n%s", code, out)
 	}
 }
+
+// TestScanListWithJSONRefused: --list writes text lines to stdout, which would break the JSON
+// document, so the combination is a usage error.
+func TestScanListWithJSONRefused(t *testing.T) {
+	code, out, errOut := scanRun(t, "d 02770 0 3000 .\n", "scan", "--from-listing", "-",
+		"--list", "-o", "json")
+	if code != exitError || out != "" || !strings.Contains(errOut, "--list") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, _, _ := scanRun(t, "", "scan", ".", "--top", "0"); code != exitError {
+		t.Errorf("--top 0: exit %d, want %d", code, exitError)
+	}
+}
+
+// TestScanListingWithoutUsableLine: without --fsgroup, a listing with no parsable line is
+// reported as such (its bad lines, capped), not as a missing flag.
+func TestScanListingWithoutUsableLine(t *testing.T) {
+	junk := strings.Repeat("not a listing line\n", maxLineErrors+5)
+	code, out, errOut := scanRun(t, junk, "scan", "--from-listing", "-")
+	if code != exitError || out != "" {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+	if strings.Contains(errOut, "--fsgroup not given") || !strings.Contains(errOut, "<stdin>:1:") ||
+		!strings.Contains(errOut, "no entries") {
+		t.Errorf("stderr does not name the bad listing:\n%s", errOut)
+	}
+	if n := strings.Count(errOut, "want 5 fields"); n != maxLineErrors {
+		t.Errorf("%d bad lines printed, want %d and a count of the rest", n, maxLineErrors)
+	}
+	if !strings.Contains(errOut, "and 5 more bad listing lines") {
+		t.Errorf("no count of the lines not shown:\n%s", errOut)
+	}
+}
+
+// TestScanFileIsNotAVolume: a regular file given as DIR is refused before anything is said
+// about the fsGroup taken from it.
+func TestScanFileIsNotAVolume(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "listing.txt")
+	if err := os.WriteFile(file, []byte("d 02770 0 3000 .\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := scanRun(t, "", "scan", file)
+	if code != exitError || out != "" || !strings.Contains(errOut, file+": not a directory") ||
+		strings.Contains(errOut, "--fsgroup not given") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -44,9 +44,26 @@ func (d *decoder) decodeChunk(c chunk) {
 		return
 	}
 
-	if !d.fastPath(c) {
+	if !d.fastPath(c) && !d.blockPath(c) {
 		d.fullParse(c)
 	}
+}
+
+// blockPath decodes a chunk in the plain block style through the block reader (see
+// readBlock), without a YAML tree. It reports false when the full parse must handle the chunk:
+// the chunk leaves the reader's subset, or its object is a List.
+func (d *decoder) blockPath(c chunk) bool {
+	doc, ok := readBlock(c.data)
+	if !ok || strings.HasSuffix(doc.kind, "List") {
+		return false
+	}
+	if !doc.empty {
+		pos := Position{File: d.file, Line: c.line - 1 + doc.line, Column: doc.column}
+		d.record(doc.apiVersion, doc.kind, pos, doc.source, func() ([]byte, error) {
+			return doc.json, nil
+		})
+	}
+	return true
 }
 
 // fullParse decodes every document of c through a YAML tree.
@@ -135,6 +152,13 @@ func (d *decoder) object(n *yaml.Node, lineOffset int, source string) {
 		d.list(n, pos, lineOffset, source)
 		return
 	}
+	d.record(apiVersion, kind, pos, source, func() ([]byte, error) { return nodeJSON(n) })
+}
+
+// record counts one object at pos and decodes it from the JSON toJSON returns when its kind is
+// audited; other objects are counted in Set.Skipped without calling toJSON.
+func (d *decoder) record(apiVersion, kind string, pos Position, source string,
+	toJSON func() ([]byte, error)) {
 	d.set.Objects++
 	if apiVersion == "" || kind == "" {
 		d.set.Skipped[noKind]++
@@ -146,7 +170,7 @@ func (d *decoder) object(n *yaml.Node, lineOffset int, source string) {
 		d.set.Skipped[apiVersion+"/"+kind]++
 		return
 	}
-	data, err := nodeJSON(n)
+	data, err := toJSON()
 	if err != nil {
 		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
 		return

@@ -138,22 +138,15 @@ func comparePaths(t *testing.T, c chunk) {
 
 // documentLines decodes a stream and returns the line of each non-empty document's root node.
 func documentLines(data []byte, offset int) (lines []int, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("panic in the YAML library")
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc yaml.Node
-		if err := dec.Decode(&doc); err == io.EOF {
-			return lines, nil
-		} else if err != nil {
-			return nil, err
-		}
+	docs, err := yamlDocuments(data)
+	if err != nil {
+		return nil, err
+	}
+	for _, doc := range docs {
 		if len(doc.Content) > 0 && !(doc.Content[0].Tag == "!!null" &&
 			doc.Content[0].Value == "") {
 			lines = append(lines, doc.Content[0].Line+offset)
 		}
 	}
+	return lines, nil
 }

@@ -274,3 +274,24 @@ func TestAuditFormatsNames(t *testing.T) {
 		t.Errorf("Get(yaml) error = %v", err)
 	}
 }
+
+// Names and texts from manifests are printed with their control characters escaped, so that a
+// manifest cannot send escape sequences to the reader's terminal.
+func TestAuditTextEscapesControlCharacters(t *testing.T) {
+	rep := sampleAudit()
+	esc := "\x1b]0;title\a\x1b[2J"
+	f := &rep.Findings[0]
+	f.Workload.Name += esc
+	f.Volume += esc
+	f.Container = "c" + esc
+	f.Message += esc
+	out := string(render(t, AuditText{}, rep))
+	for _, bad := range []string{"\x1b", "\a"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output contains raw %q:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, `\x1b]0;title\x07\x1b[2J  container c\x1b]0;title\x07\x1b[2J`) {
+		t.Errorf("escaped volume and container names missing:\n%s", out)
+	}
+}

@@ -51,10 +51,10 @@ func (t AuditText) header(w *bufio.Writer, r AuditReport, wl audit.WorkloadRef) 
 	if wl.Namespace != "" {
 		name = wl.Namespace + "/" + wl.Name
 	}
-	line := fmt.Sprintf("%s  %s %s", wl.Pos, wl.Kind, name)
+	line := printable(fmt.Sprintf("%s  %s %s", wl.Pos, wl.Kind, name))
 	w.WriteString(t.paint(auditBold, line))
 	if src := r.Sources[wl.Pos]; src != "" {
-		w.WriteString(t.paint(auditDim, "  ("+src+")"))
+		w.WriteString(t.paint(auditDim, "  ("+printable(src)+")"))
 	}
 	w.WriteString("\n")
 }
@@ -64,10 +64,10 @@ func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding) {
 	sev := fmt.Sprintf("%-7s", f.Severity)
 	fmt.Fprintf(w, "  %s  %s", t.paint(severityColor(f.Severity), sev), f.RuleID)
 	if f.Volume != "" {
-		fmt.Fprintf(w, "  volume %s", f.Volume)
+		fmt.Fprintf(w, "  volume %s", printable(f.Volume))
 	}
 	if f.Container != "" {
-		fmt.Fprintf(w, "  container %s", f.Container)
+		fmt.Fprintf(w, "  container %s", printable(f.Container))
 	}
 	w.WriteString("\n")
 
@@ -89,7 +89,7 @@ const textWidth = 100
 
 // writeField writes "    label: text", wrapping text at textWidth columns and indenting
 // continuation lines under the start of the text. Words longer than a line and `code spans`
-// are not broken, so commands stay copyable.
+// are not broken, so commands stay copyable. Control characters are escaped (printable).
 func writeField(w *bufio.Writer, label, text string) {
 	if text == "" {
 		return
@@ -99,6 +99,7 @@ func writeField(w *bufio.Writer, label, text string) {
 	w.WriteString(prefix)
 	col := len(prefix)
 	for i, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		para = printable(para)
 		if i > 0 {
 			w.WriteString("\n" + indent)
 			col = len(indent)

@@ -209,3 +209,75 @@ func TestExplainHTMLFromCorpus(t *testing.T) {
 		}
 	}
 }
+
+// Control characters from the inputs (terminal escape sequences) must not reach the terminal.
+func TestExplainTextEscapesControlCharacters(t *testing.T) {
+	at := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC)
+	esc := "\x1b]0;title\a\x1b[2J"
+	ev := timeline.Evidence{File: "kubelet" + esc + ".log", Line: 3, Time: at,
+		Text: `I0412 09:00:01 x.go:1] "Setting volume ownership` + esc + `" \"kept\"`}
+	res := &timeline.Result{Pods: []timeline.Pod{{
+		Namespace: "ns", Name: "db" + esc, UID: "u\u009b1m", Node: "n\xff",
+		Start: at, End: at.Add(time.Minute),
+		Phases: []timeline.Phase{{Name: timeline.PhaseVolumeSetup, Start: at,
+			End: at.Add(time.Minute), Evidence: []timeline.Evidence{ev}}},
+		Diagnosis: timeline.Diagnosis{Cause: timeline.CauseFSGroupWalk,
+			Phase: timeline.PhaseVolumeSetup, Delay: time.Minute,
+			Evidence: []timeline.Evidence{ev}, Summary: "volume v" + esc, Fix: "fix" + esc,
+			RuledOut: []string{"r" + esc}},
+		Notes: []string{"note" + esc},
+	}}}
+	var buf bytes.Buffer
+	if err := (ExplainText{Width: 200}).Render(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, bad := range []string{"\x1b", "\a", "\x9b", "\xff"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("output contains raw %q:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{`db\x1b]0;title\x07\x1b[2J`, `\"kept\"`, `u\u009b1m`, `n\xff`,
+		`kubelet\x1b]0;title\x07\x1b[2J.log:3`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain text, ünïcode — and a \\ backslash": "plain text, ünïcode — and a \\ backslash",
+		"tab\tkept":   "tab\tkept",
+		"esc\x1b[31m": `esc\x1b[31m`,
+		"nl\nbel\a":   `nl\x0abel\x07`,
+		"c1\u009b":    `c1\u009b`,
+		"bad\xffutf":  `bad\xffutf`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// A pod without a start-up is only named at the end, and the output never starts with a blank
+// line, whichever position it has among the pods.
+func TestExplainTextQuietPodsLayout(t *testing.T) {
+	at := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC)
+	quiet := timeline.Pod{Namespace: "ns", Name: "quiet"}
+	busy := timeline.Pod{Namespace: "ns", Name: "busy", Start: at, End: at.Add(time.Minute),
+		Phases: []timeline.Phase{{Name: timeline.PhaseVolumeSetup, Start: at,
+			End: at.Add(time.Minute)}},
+		Diagnosis: timeline.Diagnosis{Cause: timeline.CauseFSGroupWalk,
+			Phase: timeline.PhaseVolumeSetup, Delay: time.Minute}}
+	for _, pods := range [][]timeline.Pod{{quiet}, {quiet, busy}} {
+		var buf bytes.Buffer
+		if err := (ExplainText{}).Render(&buf, &timeline.Result{Pods: pods}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if strings.HasPrefix(out, "\n") || !strings.Contains(out, "without a start-up: ns/quiet") {
+			t.Errorf("%d pod(s):\n%q", len(pods), out)
+		}
+	}
+}

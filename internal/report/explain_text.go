@@ -47,19 +47,22 @@ func (r ExplainText) Render(w io.Writer, res *timeline.Result) error {
 	if len(res.Pods) == 0 {
 		tw.line("No pod start-up found in the inputs.")
 	}
-	quiet := 0
-	for i, p := range res.Pods {
+	quiet, shown := 0, 0
+	for _, p := range res.Pods {
 		if len(p.Phases) == 0 {
 			quiet++
 			continue
 		}
-		if i > 0 {
+		if shown > 0 {
 			tw.line("")
 		}
 		tw.pod(p)
+		shown++
 	}
 	if quiet > 0 {
-		tw.line("")
+		if shown > 0 {
+			tw.line("")
+		}
 		tw.wrapped("", fmt.Sprintf("%d more pod(s) appear in the inputs without a start-up: %s",
 			quiet, quietNames(res.Pods)))
 	}
@@ -70,7 +73,7 @@ func quietNames(pods []timeline.Pod) string {
 	var names []string
 	for _, p := range pods {
 		if len(p.Phases) == 0 {
-			names = append(names, p.Key())
+			names = append(names, printable(p.Key()))
 		}
 	}
 	return strings.Join(names, ", ")
@@ -105,13 +108,13 @@ func (t *textWriter) width() int {
 
 // pod writes the header, the timeline and the diagnosis of one pod.
 func (t *textWriter) pod(p timeline.Pod) {
-	head := "Pod " + p.Key()
+	head := "Pod " + printable(p.Key())
 	var meta []string
 	if p.UID != "" {
-		meta = append(meta, "uid "+p.UID)
+		meta = append(meta, "uid "+printable(p.UID))
 	}
 	if p.Node != "" {
-		meta = append(meta, "node "+p.Node)
+		meta = append(meta, "node "+printable(p.Node))
 	}
 	if len(meta) > 0 {
 		head += "  (" + strings.Join(meta, ", ") + ")"
@@ -125,7 +128,7 @@ func (t *textWriter) pod(p timeline.Pod) {
 	t.line("")
 	t.diagnosis(p.Diagnosis)
 	for _, n := range p.Notes {
-		t.wrapped("Note: ", n)
+		t.wrapped("Note: ", printable(n))
 	}
 }
 
@@ -223,7 +226,7 @@ func (t *textWriter) diagnosis(d timeline.Diagnosis) {
 		t.field("Walk rate", fmt.Sprintf("%.0f files/s (%d files processed)", d.FilesPerSecond,
 			d.Files))
 	}
-	t.wrapped("Why:        ", d.Summary)
+	t.wrapped("Why:        ", printable(d.Summary))
 	if len(d.Evidence) > 0 {
 		t.line("Evidence:")
 		for _, e := range d.Evidence {
@@ -231,9 +234,9 @@ func (t *textWriter) diagnosis(d timeline.Diagnosis) {
 		}
 	}
 	for _, r := range d.RuledOut {
-		t.wrapped("Not it:     ", r)
+		t.wrapped("Not it:     ", printable(r))
 	}
-	t.wrapped("Fix:        ", d.Fix)
+	t.wrapped("Fix:        ", printable(d.Fix))
 	if d.Cost != nil {
 		t.wrapped("Cost:       ", d.Cost.Formula)
 	}
@@ -246,12 +249,12 @@ func (t *textWriter) field(name, value string) {
 
 // evidence writes "  file:line" and, indented below it, the line cut to the width.
 func (t *textWriter) evidence(e timeline.Evidence) {
-	loc := e.File
+	loc := printable(e.File)
 	if e.Line > 0 {
-		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+		loc = fmt.Sprintf("%s:%d", loc, e.Line)
 	}
 	t.line("  " + t.paint(ansiDim, loc))
-	t.line(truncate("    "+displayText(e.Text), t.width()))
+	t.line(truncate("    "+printable(displayText(e.Text)), t.width()))
 }
 
 // displayText shortens a log line for the terminal: the message of a JSON record, or what follows

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
@@ -57,4 +58,37 @@ func ColorEnabled(w io.Writer) bool {
 		return false
 	}
 	return IsTerminal(w)
+}
+
+// printable makes text from an input safe to print on a terminal: ASCII control characters
+// but tab, C1 controls (escape sequences could move the cursor, retitle the window or hide
+// text) and bytes that are not UTF-8 become \xNN or \u00NN. Other text, backslashes included,
+// is returned unchanged, so log lines stay as they were written.
+func printable(s string) string {
+	if !needsPrintable(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1, r < 0x20 && r != '\t', r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r >= 0x80 && r <= 0x9f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func needsPrintable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError {
+			return true
+		}
+	}
+	return false
 }

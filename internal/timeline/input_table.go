@@ -227,7 +227,7 @@ func containsNote(notes []string, n string) bool {
 
 // anchorKinds are the kinds an age can be matched on, finest first.
 var anchorKinds = []sigKind{sigStarted, sigCreated, sigPulled, sigPulling, sigScheduled,
-	sigKilling}
+	sigKilling, sigOwnWarning}
 
 // anchorFor picks the capture moment of a file's ages.
 func (l *loader) anchorFor(rs []relSignal) (time.Time, string) {
@@ -288,6 +288,8 @@ func kindWord(k sigKind) string {
 		return "Scheduled"
 	case sigKilling:
 		return "Killing"
+	case sigOwnWarning:
+		return "VolumePermissionChangeInProgress"
 	}
 	return "matching"
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -144,5 +145,66 @@ func TestMalformedYAMLDocumentKeepsTheRest(t *testing.T) {
 	}
 	if len(res.Pods) != 1 || res.Pods[0].Diagnosis.Cause != CauseChownInitContainer {
 		t.Errorf("pods = %+v, want the pod of the second document", res.Pods)
+	}
+}
+
+// eventsTable is a `kubectl get events` table of a pod whose fsGroup walk held it for eight
+// minutes: events carry no SetUp line, only the 30-s warning and the steps after SetUp.
+const eventsTable = `LAST SEEN   TYPE      REASON                             OBJECT       MESSAGE
+10m         Normal    Scheduled                          pod/db-0     Successfully assigned shop/db-0 to node-1
+9m          Warning   VolumePermissionChangeInProgress   pod/db-0     Setting volume ownership for 1234/volumes/kubernetes.io~csi/pvc-1/mount is taking longer than expected, consider using OnRootMismatch - https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
+1m          Normal    Pulled                             pod/db-0     Container image "db:1" already present on machine
+1m          Normal    Created                            pod/db-0     Container created
+1m          Normal    Started                            pod/db-0     Container started
+`
+
+// A walk known only from its warning event ends, at the latest, at the next step the kubelet
+// takes after SetUp; the time until then is the walk's (an upper bound), not the runtime's.
+func TestWalkFromEventsEndsAtNextStep(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "events.txt")
+	if err := os.WriteFile(p, []byte(eventsTable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load([]string{p}, Options{OpenLog: openKubelog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pods) != 1 {
+		t.Fatalf("pods = %+v", res.Pods)
+	}
+	d := res.Pods[0].Diagnosis
+	if d.Cause != CauseFSGroupWalk || d.Phase != PhaseVolumeSetup || !d.UpperBound ||
+		d.Delay != 9*time.Minute {
+		t.Errorf("diagnosis %s in %s, %v (upper bound %v); want fsgroup-walk in volume-setup, "+
+			"≤9m", d.Cause, d.Phase, d.Delay, d.UpperBound)
+	}
+}
+
+// The ages of an events table are anchored on a VolumePermissionChangeInProgress event that
+// another input gives with its timestamp.
+func TestTableAnchoredOnOwnershipWarning(t *testing.T) {
+	dir := t.TempDir()
+	table := filepath.Join(dir, "events.txt")
+	if err := os.WriteFile(table, []byte(eventsTable), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const event = `{"apiVersion": "v1", "kind": "Event", "type": "Warning",
+  "reason": "VolumePermissionChangeInProgress", "lastTimestamp": "2026-04-12T09:01:00Z",
+  "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "db-0"},
+  "message": "Setting volume ownership for 1234/volumes/kubernetes.io~csi/pvc-1/mount is taking longer than expected"}`
+	obj := filepath.Join(dir, "event.json")
+	if err := os.WriteFile(obj, []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load([]string{obj, table}, Options{OpenLog: openKubelog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Pods) != 1 {
+		t.Fatalf("pods = %+v", res.Pods)
+	}
+	want := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC) // the Scheduled row, 10m before 09:10
+	if p := res.Pods[0]; !p.Start.Equal(want) {
+		t.Errorf("start %v, want %v; notes %q", p.Start, want, p.Notes)
 	}
 }

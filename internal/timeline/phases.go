@@ -186,6 +186,9 @@ func (ph *phaser) volumeSetup() {
 		phase.Open = true
 		phase.End = latestOf(ph.p.set(sigOwnWarning), ph.p.set(sigOwnProgress),
 			ph.p.set(sigWaitTimeout), ph.p.set(sigMountDevice), ph.p.set(sigOwnRecursive))
+		if next, ok := ph.nextStepAfter(phase.End); ok {
+			phase.End, phase.Open, phase.Inferred = next, false, true
+		}
 	}
 	if !ok {
 		phase.Start, phase.Inferred = phase.End, true
@@ -193,6 +196,33 @@ func (ph *phaser) volumeSetup() {
 	phase.Evidence = append(failures, evidenceOf(end)...)
 	phase.Evidence = append(phase.Evidence, ph.walkEvidence(phase.Volume)...)
 	ph.push(phase)
+}
+
+// afterSetUpKinds are the steps the kubelet takes only once every volume of the pod is set up.
+var afterSetUpKinds = []sigKind{sigSandboxReady, sigPulling, sigPulled, sigCreated, sigStarted}
+
+// nextStepAfter returns the earliest step after t that the kubelet takes only once the volumes
+// are set up: a SetUp still running at t (no line marks its end) had ended by then, an upper
+// bound. Events carry no SetUp line, so this is how their walks get an end. It returns false
+// when such a step came at or before t: the kubelet was past SetUp by then, and the later
+// ownership lines are re-syncs of small volumes, not a walk that held the pod.
+func (ph *phaser) nextStepAfter(t time.Time) (time.Time, bool) {
+	var next time.Time
+	for _, k := range afterSetUpKinds {
+		ss := ph.p.set(k)
+		if ss == nil {
+			continue
+		}
+		for _, s := range keptSignals(ss) {
+			if !s.at.After(t) {
+				return time.Time{}, false
+			}
+			if next.IsZero() || s.at.Before(next) {
+				next = s.at
+			}
+		}
+	}
+	return next, !next.IsZero()
 }
 
 // setupStart is when SetUp of the volumes began: after MountDevice, else the mount start, the

@@ -6,6 +6,7 @@ package volscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -101,12 +102,20 @@ func EntryOf(st *unix.Stat_t) ownership.Entry {
 	return e
 }
 
+// ErrNotDirectory is returned for a volume root that is not a directory.
+var ErrNotDirectory = errors.New("not a directory (a volume is scanned at its mount point; " +
+	"a find listing is read with --from-listing)")
+
 // RootGID returns the group of the directory at path (following a symlinked root like the
-// kubelet), for callers that take fsGroup from the volume root.
+// kubelet), for callers that take fsGroup from the volume root. A path that is not a
+// directory gives an error wrapping ErrNotDirectory.
 func RootGID(path string) (int64, error) {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
 		return 0, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return 0, fmt.Errorf("%s: %w", path, ErrNotDirectory)
 	}
 	return int64(st.Gid), nil
 }

@@ -1,8 +1,11 @@
 package volscan
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -52,5 +55,22 @@ func TestCheckWalksAnyway(t *testing.T) {
 	}
 	if int64(len(got)) != res.Entries {
 		t.Errorf("%d offenders of %d entries; every entry's group differs", len(got), res.Entries)
+	}
+}
+
+// TestRootGIDRejectsNonDirectory: a file given as the volume is refused before any walk, with
+// an error that names it.
+func TestRootGIDRejectsNonDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := RootGID(dir); err != nil {
+		t.Fatalf("directory: %v", err)
+	}
+	file := filepath.Join(dir, "listing.txt")
+	if err := os.WriteFile(file, []byte("d 02770 0 3000 .\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := RootGID(file)
+	if !errors.Is(err, ErrNotDirectory) || !strings.Contains(err.Error(), file) {
+		t.Errorf("file: got %v, want ErrNotDirectory naming %s", err, file)
 	}
 }
