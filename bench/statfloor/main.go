@@ -1,8 +1,9 @@
 // Command statfloor measures the syscall floor of a volume check: the time to fstatat every
 // entry of a tree relative to its directory's fd, with no walker around it. It first lists the
 // tree (untimed), then times only the calls a check cannot avoid besides getdents: one openat
-// per directory and one fstatat per entry, spread over -j goroutines. With -cold it drops the kernel's caches between the two steps, so the
-// timed stats read inodes and directory blocks from the device as a cold check does.
+// per directory and one fstatat per entry, spread over -j goroutines. With -cold it drops the
+// kernel's caches between the two steps, so the timed stats read inodes and directory blocks
+// from the device as a cold check does.
 //
 // No check can stat every entry faster than this, so `startlag scan` time divided by this time
 // says how far the walker is from the floor (it also pays for getdents and its own work).

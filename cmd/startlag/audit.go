@@ -43,7 +43,7 @@ Results go to standard output (-o text, json or sarif). Input errors (with file:
 summary line go to standard error. Unreadable or malformed input does not stop the audit:
 everything readable is still audited and reported, and the exit status is 2.
 
-` + exitCodesHelp
+` + auditExitHelp
 
 const auditExample = `  startlag audit examples/
   helm template my-release ./chart | startlag audit -
@@ -57,6 +57,13 @@ type auditOptions struct {
 	ignore      []string
 	kubeVersion string
 }
+
+const auditExitHelp = `Exit status:
+  0    no finding at or above --fail-on
+  1    findings at or above --fail-on (default warning)
+  2    usage error, or input that could not be read or parsed (the other inputs are still
+       audited and reported)
+  130  interrupted`
 
 func newAuditCmd(s streams) *cobra.Command {
 	o := &auditOptions{

@@ -15,6 +15,7 @@ type streams struct {
 	Err io.Writer
 }
 
+// exitCodesHelp is the whole exit-code table, for the root command; each verb lists its own.
 const exitCodesHelp = `Exit status:
   0    clean: no finding at or above --fail-on; scan verdict safe
   1    findings at or above --fail-on; scan verdict unsafe

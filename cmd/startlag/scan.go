@@ -53,19 +53,27 @@ Without --apply nothing is modified; --list prints every entry that would change
 
 `
 
+const scanExitHelp = `Exit status:
+  0    verdict safe
+  1    verdict unsafe
+  2    usage error, or a volume or listing that could not be read (what could be read is
+       still reported)
+  3    verdict walks-anyway
+  130  interrupted`
+
 func newScanCmd(s streams) *cobra.Command {
 	o := &scanOptions{}
 	cmd := &cobra.Command{
 		Use:   "scan [DIR] [--fsgroup GID]",
 		Short: "check a volume: is OnRootMismatch safe, what does Always cost, repair what differs",
-		Long:  scanLong + exitCodesHelp,
+		Long:  scanLong + scanExitHelp,
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), s, args)
 		},
 	}
 	f := cmd.Flags()
-	f.Int64Var(&o.fsGroup, "fsgroup", -1, "the pod's fsGroup (default: the volume root's group)")
+	f.Int64Var(&o.fsGroup, "fsgroup", -1, "the pod's fsGroup; -1 takes the volume root's group")
 	f.BoolVar(&o.readOnly, "read-only", false, "the volume is mounted read-only (0440/0550 masks)")
 	f.IntVarP(&o.workers, "workers", "j", walk.DefaultWorkers, "parallel walkers")
 	f.BoolVarP(&o.oneFileSystem, "one-file-system", "x", false,
