@@ -94,9 +94,11 @@ func parseFramed(line []byte, f *frame, opts Options, st *state) []Event {
 	if !ok {
 		return nil
 	}
-	c := &lineCtx{}
+	var c *lineCtx
 	if st != nil {
-		c = &st.ctx
+		c = &st.ctx // reused: allocating a context per line cost more than the parse
+	} else {
+		c = &lineCtx{}
 	}
 	d.spans = c.d.spans[:0] // the raw pairs alias the line only: their slice can be reused
 	*c = lineCtx{d: d, st: st, extra: c.extra[:0]}

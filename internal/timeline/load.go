@@ -238,19 +238,69 @@ func (l *loader) readLog(pl pendingLog, year int) error {
 
 // streamLog feeds the events of lr to the builder and returns how many were used. It checks
 // the context every 4096 events and returns its error, wrapped with the path, once cancelled.
+//
+// Parsing and building overlap: one goroutine reads lr and turns its events into signals, in
+// batches of signalBatch, while this one adds them to the builder. Only the reading goroutine
+// touches lr, and streamLog returns only after it has finished, so lr.Err and Close are safe
+// to call afterwards.
 func (l *loader) streamLog(lr LogReader, path string) (int, error) {
+	full := make(chan []signal, signalBatches)
+	free := make(chan []signal, signalBatches+1)
+	for range signalBatches + 1 {
+		free <- make([]signal, 0, signalBatch)
+	}
+
+	var cancelled error
+	go func() {
+		defer close(full)
+		cancelled = l.readSignals(lr, path, full, free)
+	}()
+
 	n := 0
+	for batch := range full {
+		for i := range batch {
+			l.b.add(batch[i])
+		}
+		n += len(batch)
+		clear(batch) // drop the strings now, not when the slice is next filled
+		free <- batch[:0]
+	}
+	return n, cancelled
+}
+
+// signalBatch is how many signals streamLog hands from its reading goroutine to the builder at
+// a time, and signalBatches how many batches may wait: enough to smooth out bursts, small
+// enough that the batches in flight stay well under a megabyte.
+const (
+	signalBatch   = 256
+	signalBatches = 4
+)
+
+// readSignals reads lr to its end, sending the signals explain uses in batches taken from free.
+// It returns the context's error, wrapped with the path, when the context was cancelled.
+func (l *loader) readSignals(lr LogReader, path string, full, free chan []signal) error {
+	batch := <-free
+	defer func() {
+		if len(batch) > 0 {
+			full <- batch
+		}
+	}()
 	for i := 0; ; i++ {
 		if i%4096 == 0 && l.opts.Context != nil && l.opts.Context.Err() != nil {
-			return n, fmt.Errorf("reading %s: %w", path, l.opts.Context.Err())
+			return fmt.Errorf("reading %s: %w", path, l.opts.Context.Err())
 		}
 		ev, ok := lr.Next()
 		if !ok {
-			return n, nil
+			return nil
 		}
-		if s, use := fromLog(ev); use {
-			l.b.add(s)
-			n++
+		s, use := fromLog(ev)
+		if !use {
+			continue
+		}
+		batch = append(batch, s)
+		if len(batch) == signalBatch {
+			full <- batch
+			batch = <-free
 		}
 	}
 }

@@ -208,3 +208,39 @@ func TestTableAnchoredOnOwnershipWarning(t *testing.T) {
 		t.Errorf("start %v, want %v; notes %q", p.Start, want, p.Notes)
 	}
 }
+
+// TestStreamLogKeepsEveryEvent: the reading goroutine hands signals over in batches; across
+// many batch boundaries none is lost, none is counted twice, events explain has no use for are
+// not counted, and the last event of each pod is the one its state keeps as the latest.
+func TestStreamLogKeepsEveryEvent(t *testing.T) {
+	const pods, perPod = 7, signalBatch*(signalBatches+3)/7 + 1 // ends on a part batch
+	base := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC)
+	var evs []kubelog.Event
+	for i := range perPod {
+		for p := range pods {
+			at := base.Add(time.Duration(i*pods+p) * time.Millisecond)
+			ref := kubelog.PodRef{Namespace: "ns", Name: fmt.Sprintf("p%d", p)}
+			evs = append(evs, kubelog.Event{Kind: kubelog.KindContainerStarted, Time: at,
+				Pod: ref, Src: kubelog.Source{File: "k.log", Line: len(evs) + 1}},
+				kubelog.Event{Kind: kubelog.KindUnknown, Time: at, Pod: ref})
+		}
+	}
+
+	l := &loader{opts: Options{}, b: newBuilder()}
+	n, err := l.streamLog(&sliceReader{evs: evs}, "k.log")
+	if err != nil || n != pods*perPod {
+		t.Fatalf("streamLog used %d events (err %v), want %d", n, err, pods*perPod)
+	}
+	states := l.b.merged()
+	if len(states) != pods {
+		t.Fatalf("%d pod states, want %d", len(states), pods)
+	}
+	for _, st := range states {
+		ss := st.set(sigStarted)
+		last, ok := ss.latest()
+		if ss.n != perPod || !ok || last.ev.Line < len(evs)-2*pods {
+			t.Errorf("%s: %d signals, latest line %d; want %d and one of the last %d lines",
+				st.ref.Name, ss.n, last.ev.Line, perPod, 2*pods)
+		}
+	}
+}

@@ -51,37 +51,46 @@ func (ss *sigSet) keepEarly(s signal) (signal, bool) {
 	return spill, true
 }
 
-// smallList is the largest bound for which insertBounded allocates the whole list up front.
-const smallList = 16
-
 // insertBounded inserts s into the time-sorted list after any entries of the same time and
-// trims it to max entries, keeping the earliest (keepEarly) or the latest ones.
+// trims it to max entries, keeping the earliest (keepEarly) or the latest ones. A list grows
+// one entry at a time up to max and is then shifted in place, so a kind seen once costs one
+// signal, not max: most kinds occur once per pod, and thousands of pods are kept at once.
 func insertBounded(list []signal, s signal, max int, keepEarly bool) []signal {
 	i := len(list)
 	for i > 0 && list[i-1].at.After(s.at) {
 		i--
 	}
-	if keepEarly && i >= max {
-		return list // later than every kept entry: nothing changes
-	}
-	if list == nil && max <= smallList {
-		list = make([]signal, 0, max+1) // a short list never grows beyond max+1 entries
-	}
-	list = append(list, signal{})
-	copy(list[i+1:], list[i:])
-	list[i] = s
-	if len(list) <= max {
+
+	if len(list) < max {
+		list = growByOne(list)
+		copy(list[i+1:], list[i:])
+		list[i] = s
 		return list
 	}
+
 	if keepEarly {
-		clear(list[max:])
-		return list[:max]
+		if i < max {
+			copy(list[i+1:], list[i:max-1]) // the latest entry drops out
+			list[i] = s
+		}
+		return list
 	}
-	// Shift in place rather than reslicing from the tail, so that the backing array stays at
-	// max+1 entries instead of being reallocated as the window slides.
-	n := copy(list, list[len(list)-max:])
-	clear(list[n:])
-	return list[:n]
+	if i > 0 {
+		copy(list, list[1:i]) // the earliest entry drops out
+		list[i-1] = s
+	}
+	return list
+}
+
+// growByOne extends list by one zero entry. Short lists grow to exactly their new length (a
+// kept list rarely exceeds two entries); longer ones grow as append grows them.
+func growByOne(list []signal) []signal {
+	if len(list) < cap(list) || len(list) >= 4 {
+		return append(list, signal{})
+	}
+	grown := make([]signal, len(list)+1)
+	copy(grown, list)
+	return grown
 }
 
 // earliest returns the first occurrence.

@@ -11,7 +11,8 @@ func TestSigSetKeepsEarliestAndLatest(t *testing.T) {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var ss sigSet
 	for _, sec := range []int{50, 10, 90, 30, 70, 20, 80, 60, 40} {
-		ss.add(signal{at: base.Add(time.Duration(sec) * time.Second), ev: Evidence{File: "f", Line: sec}})
+		at := base.Add(time.Duration(sec) * time.Second)
+		ss.add(signal{at: at, ev: Evidence{File: "f", Line: sec}})
 	}
 
 	var lines []int
