@@ -61,8 +61,8 @@ type auditOptions struct {
 const auditExitHelp = `Exit status:
   0    no finding at or above --fail-on
   1    findings at or above --fail-on (default warning)
-  2    usage error, or input that could not be read or parsed (the other inputs are still
-       audited and reported)
+  2    usage error; input that could not be read or parsed (the other inputs are still
+       audited and reported); no Kubernetes object in the whole input (an empty stream)
   130  interrupted`
 
 func newAuditCmd(s streams) *cobra.Command {
@@ -182,6 +182,9 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	switch {
 	case len(set.Errors) > 0:
 		return withCode(exitError, nil)
+	case set.Objects == 0:
+		// An empty stream is what a failed `helm template … |` leaves; it must not pass.
+		return withCode(exitError, errors.New("no Kubernetes objects in the input"))
 	case rep.Failing():
 		return withCode(exitFindings, nil)
 	}

@@ -274,13 +274,6 @@ func TestAuditTextAndSARIF(t *testing.T) {
 	}
 }
 
-func TestAuditEmptyInput(t *testing.T) {
-	code, out, errOut := startlag(t, "# nothing here\n---\n", "audit", "-")
-	if code != exitOK || out != "" || !strings.Contains(errOut, "audited 0 workloads") {
-		t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
-	}
-}
-
 // A malformed startlag.dev/ignore annotation suppresses nothing and is reported on stderr,
 // on the finding (text) and in the JSON document.
 func TestAuditIgnoreAnnotationWarning(t *testing.T) {

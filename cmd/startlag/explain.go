@@ -98,6 +98,9 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 	if errors.Is(loadErr, context.Canceled) {
 		return loadErr
 	}
+	if err := ctx.Err(); err != nil {
+		return err // interrupted while the last input was being read
+	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(s.Err, "startlag: %v\n", p)
 	}
@@ -110,6 +113,9 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 	if o.pod != "" && len(res.Pods) == 0 {
 		return withCode(exitError, fmt.Errorf("pod %s not found in the inputs", o.pod))
 	}
+	if len(res.Pods) == 0 {
+		return withCode(exitError, errors.New("no pod found in the inputs"))
+	}
 	if err := renderer.Render(s.Out, res); err != nil {
 		return withCode(exitError, fmt.Errorf("writing output: %w", err))
 	}
@@ -118,9 +124,6 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 	}
 	if len(res.Problems) > 0 {
 		return withCode(exitError, nil)
-	}
-	if len(res.Pods) == 0 {
-		return withCode(exitError, errors.New("no pod found in the inputs"))
 	}
 	if !anyStartUp(res.Pods) {
 		return withCode(exitError, fmt.Errorf("no pod start-up found in the inputs (%d pod(s) "+
@@ -144,8 +147,11 @@ func (o *explainOptions) timelineOptions(s streams, args []string) (timeline.Opt
 	if len(args) == 0 {
 		return timeline.Options{}, errors.New("explain needs at least one input file (or - for stdin)")
 	}
-	if o.restartsPerMonth < 0 {
-		return timeline.Options{}, errors.New("--restarts-per-month must not be negative")
+	if !finiteNonNegative(o.restartsPerMonth) {
+		return timeline.Options{}, errors.New("--restarts-per-month must be a number, 0 or more")
+	}
+	if o.volumeFiles < 0 {
+		return timeline.Options{}, errors.New("--volume-files must not be negative")
 	}
 	if o.year != 0 && (o.year < 1970 || o.year > 9999) {
 		return timeline.Options{}, fmt.Errorf("--year %d is out of range", o.year)

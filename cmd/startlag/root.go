@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -67,10 +69,23 @@ func run(ctx context.Context, args []string, s streams) int {
 	if err != nil && err.Error() != "" {
 		var ce *codeError
 		if !isCodeOnly(err, &ce) {
-			fmt.Fprintf(s.Err, "startlag: %v\n", err)
+			fmt.Fprintf(s.Err, "startlag: %s\n", errorText(err))
 		}
 	}
 	return code
+}
+
+// errorText is how an error is told on stderr: a cancellation is an interruption, with the
+// step it stopped ("interrupted: repairing DIR").
+func errorText(err error) string {
+	if !errors.Is(err, context.Canceled) {
+		return err.Error()
+	}
+	step := strings.TrimSuffix(err.Error(), context.Canceled.Error())
+	if step = strings.TrimSuffix(step, ": "); step == "" {
+		return "interrupted"
+	}
+	return "interrupted: " + step
 }
 
 // isCodeOnly reports whether err only carries an exit code and nothing to print.

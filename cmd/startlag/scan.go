@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sync/atomic"
 
@@ -111,8 +112,14 @@ func (o *scanOptions) validate(args []string) error {
 		return usageError(errors.New("--workers must be at least 1"))
 	case o.topK < 1:
 		return usageError(errors.New("--top must be at least 1"))
-	case o.fsGroup < -1 || o.fsGroup > 1<<32-1:
-		return usageError(fmt.Errorf("--fsgroup %d is not a valid gid", o.fsGroup))
+	case o.fsGroup < -1 || o.fsGroup > math.MaxInt32:
+		return usageError(fmt.Errorf("--fsgroup %d is out of range: Kubernetes accepts an "+
+			"fsGroup from 0 to %d", o.fsGroup, math.MaxInt32))
+	case !finiteNonNegative(o.restartsPerMonth) || o.restartsPerMonth == 0:
+		return usageError(errors.New("--restarts-per-month must be a number above 0"))
+	case !finiteNonNegative(o.maxOpsPerSecond):
+		return usageError(errors.New("--max-ops-per-second must be a number, 0 (no limit) or " +
+			"more"))
 	}
 	return nil
 }
@@ -190,6 +197,10 @@ func printLineErrors(s streams, errs []error) {
 		fmt.Fprintf(s.Err, "startlag: %v\n", le)
 	}
 }
+
+// finiteNonNegative reports whether f is a finite number of at least 0 (not NaN or ±Inf, which
+// flag parsing accepts).
+func finiteNonNegative(f float64) bool { return f >= 0 && !math.IsInf(f, 1) }
 
 func readListingInput(s streams, name string) (string, []byte, error) {
 	if name == "-" {

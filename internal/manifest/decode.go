@@ -43,6 +43,15 @@ func (d *decoder) decodeChunk(c chunk) {
 		d.errorf(c.line, 0, "document larger than %d MiB", MaxDocumentBytes>>20)
 		return
 	}
+	if err := checkText(d.file, c); err != nil {
+		d.set.Errors = append(d.set.Errors, err)
+		return
+	}
+	if depth, line := nestingBound(c.data); depth > MaxNesting {
+		d.errorf(c.line+line-1, 0, "nested more than %d levels deep; not a Kubernetes manifest",
+			MaxNesting)
+		return
+	}
 
 	if !d.fastPath(c) && !d.blockPath(c) {
 		d.fullParse(c)

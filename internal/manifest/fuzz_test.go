@@ -55,7 +55,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("workload %s at line %d of %d", w.Name, w.Pos.Line, lines)
 			}
 		}
-		if checkText(StdinName, data) == nil {
+		if checkText(StdinName, chunk{data: data, line: 1}) == nil {
 			data = bytes.TrimPrefix(data, []byte("\ufeff"))
 			compareSplit(t, data)
 			for _, c := range splitChunks(data) {

@@ -160,6 +160,8 @@ func expandPaths(paths []string) []source {
 }
 
 // walkDir lists the manifest files under dir in lexical order, skipping hidden directories.
+// Only regular files (or symlinks to them) are listed: a fifo, socket or device named like a
+// manifest would block the read or never end, as `find -type f` leaves them out too.
 func walkDir(dir string) ([]string, error) {
 	var files []string
 	var errs []error
@@ -174,7 +176,7 @@ func walkDir(dir string) ([]string, error) {
 			}
 			return nil
 		}
-		if manifestExts[strings.ToLower(filepath.Ext(path))] {
+		if manifestExts[strings.ToLower(filepath.Ext(path))] && isRegular(path, d) {
 			files = append(files, path)
 		}
 		return nil
@@ -196,10 +198,6 @@ func loadSource(src source, stdin io.Reader) *Set {
 		return set
 	}
 	set.Files = 1
-	if err := checkText(src.name, data); err != nil {
-		set.Errors = append(set.Errors, err)
-		return set
-	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 
 	d := newDecoder(src.name, set)
@@ -207,6 +205,19 @@ func loadSource(src source, stdin io.Reader) *Set {
 		d.decodeChunk(c)
 	}
 	return set
+}
+
+// isRegular reports whether the directory entry d at path is a regular file, following a
+// symlink. A dangling symlink counts as regular so that reading it reports the error.
+func isRegular(path string, d fs.DirEntry) bool {
+	if d.Type().IsRegular() {
+		return true
+	}
+	if d.Type()&fs.ModeSymlink == 0 {
+		return false
+	}
+	info, err := os.Stat(path)
+	return err != nil || info.Mode().IsRegular()
 }
 
 // readSource reads a whole file or stdin, refusing more than MaxFileBytes.
@@ -248,10 +259,13 @@ func readAll(r io.Reader) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// checkText rejects binary (NUL bytes) and non-UTF-8 input, naming the first offending line.
-func checkText(name string, data []byte) error {
+// checkText rejects a document holding binary data (NUL bytes) or bytes that are not UTF-8,
+// naming the file line of the first offending byte. Each document is checked on its own, so
+// one bad document leaves the others of its file to be audited.
+func checkText(name string, c chunk) error {
+	data := c.data
 	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return inputErrorf(Position{File: name, Line: lineOf(data, i)},
+		return inputErrorf(Position{File: name, Line: c.line - 1 + lineOf(data, i)},
 			"binary data (NUL byte); not a YAML or JSON manifest")
 	}
 	if utf8.Valid(data) {
@@ -260,7 +274,7 @@ func checkText(name string, data []byte) error {
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
 		if r == utf8.RuneError && size == 1 {
-			return inputErrorf(Position{File: name, Line: lineOf(data, i)},
+			return inputErrorf(Position{File: name, Line: c.line - 1 + lineOf(data, i)},
 				"invalid UTF-8 (byte 0x%02x); manifests must be UTF-8 text", data[i])
 		}
 		i += size

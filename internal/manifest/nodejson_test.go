@@ -117,7 +117,7 @@ func hasYAML11Bool(n *yaml.Node) bool {
 	return false
 }
 
-func utf8Valid(s string) bool { return checkText("", []byte(s)) == nil }
+func utf8Valid(s string) bool { return checkText("", chunk{data: []byte(s), line: 1}) == nil }
 
 // sameJSON compares two JSON texts as values, numbers compared as float64.
 func sameJSON(t *testing.T, a, b []byte) bool {

@@ -260,6 +260,9 @@ func (rp *repairer) repairRoot(root *walk.Root, res *RepairResult) {
 	if err == nil {
 		err = rp.fixFd(root.Fd, &st, false)
 	}
+	if err == nil {
+		err = rp.verifyRoot(root.Fd)
+	}
 	rp.fill(res)
 	if err != nil {
 		rp.fail("repair", root.Path, err)
@@ -268,4 +271,17 @@ func (rp *repairer) repairRoot(root *walk.Root, res *RepairResult) {
 		return
 	}
 	res.RootRepaired = true
+}
+
+// verifyRoot stats the root again after its change and returns an error unless it now passes
+// the OnRootMismatch test, so that a repair never reports a root it did not really fix.
+func (rp *repairer) verifyRoot(fd int) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if m := ownership.CheckRoot(EntryOf(&st), rp.opt.FSGroup, rp.opt.ReadOnly); m != 0 {
+		return fmt.Errorf("the root was changed but still fails the OnRootMismatch test: %s", m)
+	}
+	return nil
 }
