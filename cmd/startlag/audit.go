@@ -177,7 +177,7 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	for _, w := range res.Warnings {
 		fmt.Fprintf(s.Err, "startlag: warning: %s\n", w)
 	}
-	fmt.Fprintf(s.Err, "startlag: %s\n", auditSummary(rep))
+	fmt.Fprint(s.Err, report.WrapText("startlag: ", auditSummary(rep)))
 
 	switch {
 	case len(set.Errors) > 0:

@@ -295,3 +295,20 @@ func TestAuditTextEscapesControlCharacters(t *testing.T) {
 		t.Errorf("escaped volume and container names missing:\n%s", out)
 	}
 }
+
+// SARIF locations are URI references: names with a space, "#", "%" or "?" are percent-encoded,
+// a first segment with a colon is not taken for a scheme, and files outside the working
+// directory become file: URIs.
+func TestSARIFURIsAreEncoded(t *testing.T) {
+	for file, want := range map[string]string{
+		"charts/a b#c%?.yaml":   "charts/a%20b%23c%25%3F.yaml",
+		"a:b.yaml":              "./a:b.yaml",
+		"/nonexistent/x y.yaml": "file:///nonexistent/x%20y.yaml",
+		"./dir/../p.yaml":       "p.yaml",
+		"-":                     "stdin",
+	} {
+		if got := sarifURI(file); got != want {
+			t.Errorf("sarifURI(%q) = %q, want %q", file, got, want)
+		}
+	}
+}

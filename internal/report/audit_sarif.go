@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -138,9 +139,10 @@ func sarifLocation(f audit.Finding) *sarif.Location {
 	return sarif.NewLocationWithPhysicalLocation(loc)
 }
 
-// sarifURI turns a file name as given on the command line into a relative, slash-separated
-// URI reference. Absolute paths are made relative to the working directory when they are
-// inside it; standard input is named "stdin".
+// sarifURI turns a file name as given on the command line into a URI reference: relative and
+// slash-separated when the file is inside the working directory, a file: URI otherwise, each
+// path segment percent-encoded (a space, "#", "%" or "?" in a name would otherwise change what
+// the reference means). Standard input is named "stdin".
 func sarifURI(file string) string {
 	if file == "-" {
 		return "stdin"
@@ -152,7 +154,11 @@ func sarifURI(file string) string {
 			}
 		}
 	}
-	return filepath.ToSlash(filepath.Clean(file))
+	u := url.URL{Path: filepath.ToSlash(filepath.Clean(file))}
+	if filepath.IsAbs(file) {
+		u.Scheme = "file"
+	}
+	return u.String()
 }
 
 // addSARIFInvocation records whether the run read all its input, with each input error (level

@@ -87,37 +87,44 @@ func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding) {
 // textWidth is the column at which the text format wraps why, fix and assumption texts.
 const textWidth = 100
 
-// writeField writes "    label: text", wrapping text at textWidth columns and indenting
-// continuation lines under the start of the text. Words longer than a line and `code spans`
-// are not broken, so commands stay copyable. Control characters are escaped (printable).
+// writeField writes "    label: text", wrapping text at textWidth columns (see WrapText).
 func writeField(w *bufio.Writer, label, text string) {
 	if text == "" {
 		return
 	}
-	prefix := "    " + label + ": "
+	w.WriteString(WrapText("    "+label+": ", text))
+}
+
+// WrapText returns prefix followed by text wrapped at 100 columns, continuation lines indented
+// under the start of the text, and a final newline. Newlines in text start new lines. Words
+// longer than a line and `code spans` are not broken, so commands stay copyable. Control
+// characters are escaped (printable).
+func WrapText(prefix, text string) string {
+	var b strings.Builder
 	indent := strings.Repeat(" ", len(prefix))
-	w.WriteString(prefix)
+	b.WriteString(prefix)
 	col := len(prefix)
 	for i, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		para = printable(para)
 		if i > 0 {
-			w.WriteString("\n" + indent)
+			b.WriteString("\n" + indent)
 			col = len(indent)
 		}
 		start := col
 		for _, word := range wrapUnits(para) {
 			if col > start && col+1+len(word) > textWidth {
-				w.WriteString("\n" + indent)
+				b.WriteString("\n" + indent)
 				col = len(indent)
 			} else if col > start {
-				w.WriteString(" ")
+				b.WriteString(" ")
 				col++
 			}
-			w.WriteString(word)
+			b.WriteString(word)
 			col += len(word)
 		}
 	}
-	w.WriteString("\n")
+	b.WriteString("\n")
+	return b.String()
 }
 
 // wrapUnits splits text into words, keeping each `code span` whole.

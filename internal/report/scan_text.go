@@ -61,11 +61,12 @@ func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
 	fmt.Fprintf(w, "fsGroup:\t%d (%s%s)\n", res.FSGroup, from, ro)
 
 	e := res.Root.Entry
-	test := "passes the OnRootMismatch test: with that policy the kubelet skips the walk"
+	test := "passes: with OnRootMismatch the kubelet skips the walk"
 	if res.Root.Mismatch != 0 {
-		test = "fails the OnRootMismatch test: " + res.Root.Mismatch.String()
+		test = "fails: " + res.Root.Mismatch.String()
 	}
-	fmt.Fprintf(w, "Root:\t%s %#o uid %d gid %d; %s\n", e.Type, e.Mode, e.UID, e.GID, test)
+	fmt.Fprintf(w, "Root:\t%s %#o uid %d gid %d\n", e.Type, e.Mode, e.UID, e.GID)
+	fmt.Fprintf(w, "Root test:\t%s\n", test)
 	fmt.Fprintf(w, "Entries:\t%d, of which %d differ from what an Always walk produces\n",
 		res.Entries, res.Summary.Differ)
 }
@@ -82,9 +83,13 @@ func verdictText(res *volscan.Result) string {
 		}
 		return s
 	case volscan.VerdictUnsafe:
-		return fmt.Sprintf("  With OnRootMismatch the kubelet would skip the walk, and these %d "+
-			"entries would never get\n  the group or bits it gives them. Fix them once "+
-			"(--apply, or one more mount with Always),\n  re-scan, then switch.", n)
+		these := fmt.Sprintf("these %d entries", n)
+		if n == 1 {
+			these = "this entry"
+		}
+		return fmt.Sprintf("  With OnRootMismatch the kubelet would skip the walk, and %s "+
+			"would never get\n  the group or bits it gives them. Fix them once "+
+			"(--apply, or one more mount with Always),\n  re-scan, then switch.", these)
 	}
 	return fmt.Sprintf("  The root fails the skip test, so the kubelet walks the whole volume at "+
 		"every mount even\n  with OnRootMismatch (%d entries differ). Repair with --apply "+
@@ -133,7 +138,7 @@ func scanWalkText(w io.Writer, s *walk.Stats) {
 		fmt.Fprintf(w, "  mount point (the kubelet walks into it): %s\n", walk.Escape(m))
 	}
 	if s.ErrorCount > 0 {
-		fmt.Fprintf(w, "  %d entries could not be read:\n", s.ErrorCount)
+		fmt.Fprintf(w, "  %s could not be read:\n", countOf(s.ErrorCount, "entry", "entries"))
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "    %s: %s: %v\n", e.Op, walk.Escape(e.Path), e.Err)
 		}
@@ -189,4 +194,12 @@ func roundDur(d time.Duration) time.Duration {
 		return d.Round(time.Millisecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+// countOf says "1 entry" or "N entries".
+func countOf[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
