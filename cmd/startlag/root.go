@@ -21,7 +21,8 @@ type streams struct {
 const exitCodesHelp = `Exit status:
   0    clean: no finding at or above --fail-on; scan verdict safe
   1    findings at or above --fail-on; scan verdict unsafe
-  2    usage error, or input that could not be read or parsed (other inputs are still processed)
+  2    usage error; input that could not be read or parsed (other inputs are still processed);
+       audit: no Kubernetes object in the input; explain: no pod in the inputs
   3    scan verdict walks-anyway (the volume root fails the OnRootMismatch test)
   130  interrupted`
 

@@ -42,7 +42,33 @@ func (t AuditText) Render(w io.Writer, r AuditReport) error {
 		}
 		t.finding(bw, r, f)
 	}
+	t.suppressed(bw, r)
 	return bw.Flush()
+}
+
+// suppressed lists the suppressed findings after the others, one line each with the reason
+// that suppressed it, so that a suppression stays visible in review.
+func (t AuditText) suppressed(w *bufio.Writer, r AuditReport) {
+	if len(r.Suppressed) == 0 {
+		return
+	}
+	if len(r.Findings) > 0 {
+		w.WriteString("\n")
+	}
+	w.WriteString(t.paint(auditBold, "Suppressed:") + "\n")
+	for _, sp := range r.Suppressed {
+		f := sp.Finding
+		name := f.Workload.Name
+		if f.Workload.Namespace != "" {
+			name = f.Workload.Namespace + "/" + name
+		}
+		what := fmt.Sprintf("%s %s %s", f.RuleID, f.Workload.Kind, name)
+		if f.Volume != "" {
+			what += " volume " + f.Volume
+		}
+		w.WriteString(WrapText("  ", printable(fmt.Sprintf("%s  %s: %s", f.Workload.Pos, what,
+			sp.Reason))))
+	}
 }
 
 // header writes the line that introduces a workload's findings.

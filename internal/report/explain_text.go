@@ -223,8 +223,8 @@ func (t *textWriter) diagnosis(d timeline.Diagnosis) {
 	t.field("Delay", fmt.Sprintf("%s in phase %s", delay, d.Phase))
 	t.field("Confidence", string(d.Confidence))
 	if d.FilesPerSecond > 0 {
-		t.field("Walk rate", fmt.Sprintf("%.0f files/s (%d files processed)", d.FilesPerSecond,
-			d.Files))
+		t.field("Walk rate", fmt.Sprintf("%.0f files/s (%d files by the last progress report)",
+			d.FilesPerSecond, d.Files))
 	}
 	t.wrapped("Why:        ", printable(d.Summary))
 	if len(d.Evidence) > 0 {

@@ -316,3 +316,17 @@ func TestAllCasesTogether(t *testing.T) {
 		t.Errorf("pod %s missing", k)
 	}
 }
+
+// The fix names the field the user changes: the pod's spec.securityContext when the spec is the
+// pod's own (case04's pod JSON), the pod template's when it came from a workload (case01's
+// StatefulSet excerpt), as case01.expected.md writes it.
+func TestWalkFixNamesTheEditableField(t *testing.T) {
+	_, pod := loadCase(t, "cases", "case04.pod.json")
+	if fix := pod.Diagnosis.Fix; !strings.Contains(fix, "set spec.securityContext.") {
+		t.Errorf("case04 fix %q does not name the pod's spec.securityContext", fix)
+	}
+	_, wl := loadCase(t, "cases", "case01.kubelet.log", "case01.pod-spec.yaml")
+	if fix := wl.Diagnosis.Fix; !strings.Contains(fix, "spec.template.spec.securityContext.") {
+		t.Errorf("case01 fix %q does not name the template's field", fix)
+	}
+}

@@ -25,8 +25,9 @@ const (
 // Confidence of a diagnosis.
 type Confidence string
 
-// Confidence levels: high = a line names the cause; medium = timing plus context point to it;
-// low = timing alone.
+// Confidence levels: high = a line names the cause, or the pod spec states it (an explicit
+// fsGroupChangePolicy: Always and the time spent where the walk runs); medium = timing plus
+// context point to it; low = timing alone.
 const (
 	ConfidenceHigh   Confidence = "high"
 	ConfidenceMedium Confidence = "medium"

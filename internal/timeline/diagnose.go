@@ -204,7 +204,8 @@ func (d *diagnoser) rateSentence(w Walk, ph *Phase) string {
 		}
 		return ""
 	}
-	s := fmt.Sprintf("; %d files processed at %.0f files/s", w.Files, w.FilesPerSecond)
+	s := fmt.Sprintf("; %d files processed by the last progress report, at %.0f files/s",
+		w.Files, w.FilesPerSecond)
 	total := d.opts.TotalFiles
 	if ph.Open && total > w.Files {
 		left := time.Duration(float64(total-w.Files) / w.FilesPerSecond * float64(time.Second))
@@ -232,15 +233,30 @@ func (d *diagnoser) securityContext() *corev1.PodSecurityContext {
 	return d.p.spec.SecurityContext
 }
 
-// walkFix is the fix for a kubelet walk, naming the explicit Always when the spec has it.
+// walkFix is the fix for a kubelet walk, naming the explicit Always when the spec has it, and
+// the field in the workload's template when the spec came from a workload in the inputs.
 func (d *diagnoser) walkFix() string {
-	fix := causes[CauseFSGroupWalk].Fix
+	fix := strings.Replace(causes[CauseFSGroupWalk].Fix, "spec.securityContext.",
+		d.securityContextPath()+".", 1)
 	if sc := d.securityContext(); sc != nil && sc.FSGroupChangePolicy != nil &&
 		*sc.FSGroupChangePolicy == corev1.FSGroupChangeAlways {
 		fix = "change the explicit fsGroupChangePolicy: Always to OnRootMismatch " +
 			"(in charts often podSecurityContext.fsGroupChangePolicy); " + fix
 	}
 	return fix
+}
+
+// securityContextPath is where the pod's securityContext is changed: the pod's spec, or the
+// pod template of the workload the spec was taken from ("StatefulSet spec.template.spec…").
+func (d *diagnoser) securityContextPath() string {
+	kind, _, _ := strings.Cut(d.p.specFrom, " ")
+	switch kind {
+	case "", "Pod", "pod":
+		return "spec.securityContext"
+	case "CronJob":
+		return "the CronJob's spec.jobTemplate.spec.template.spec.securityContext"
+	}
+	return "the " + kind + "'s spec.template.spec.securityContext"
 }
 
 // failedWalk recognises a walk that fails (permission denied, root_squash).
