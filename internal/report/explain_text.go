@@ -154,6 +154,26 @@ func (t *textWriter) timeline(p timeline.Pod) {
 	}
 	t.line(fmt.Sprintf("  %-*s %s", labelCols-2, "", axis(p.Start, p.End, barCols,
 		span < time.Minute)))
+	if legend := barLegend(p.Phases); legend != "" {
+		t.line(fmt.Sprintf("  %-*s %s", labelCols-2, "", legend))
+	}
+}
+
+// barLegend explains the bar fills other than a measured phase, when the timeline uses them.
+func barLegend(phases []timeline.Phase) string {
+	var open, inferred bool
+	for _, ph := range phases {
+		open = open || ph.Open && ph.Duration() > 0
+		inferred = inferred || ph.Inferred && !ph.Open && ph.Duration() > 0
+	}
+	var parts []string
+	if inferred {
+		parts = append(parts, "▒ inferred: an upper bound")
+	}
+	if open {
+		parts = append(parts, "░ still running at the end of the input")
+	}
+	return strings.Join(parts, "   ")
 }
 
 // drawBar renders the phase as blocks at its place in the span: █ measured, ▒ inferred bound,

@@ -77,7 +77,12 @@ func Load(paths []string, opts Options) (*Result, error) {
 	for _, p := range paths {
 		l.first(p)
 	}
-	year := l.year()
+	year, fromClock := l.year()
+	if fromClock && len(l.logs) > 0 {
+		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("klog and syslog stamps "+
+			"carry no year and no other input gives one: taking the current year %d (pass "+
+			"--year for a log from another year)", year))
+	}
 	for _, pl := range l.logs {
 		if err := l.readLog(pl, year); err != nil {
 			return l.result, err
@@ -168,10 +173,10 @@ func (l *loader) noteTime(t time.Time) {
 }
 
 // year is the year for klog stamps: the option, else the most common year of the other inputs,
-// else the current year.
-func (l *loader) year() int {
+// else the current year (fromClock).
+func (l *loader) year() (year int, fromClock bool) {
 	if l.opts.Year != 0 {
-		return l.opts.Year
+		return l.opts.Year, false
 	}
 	best, n := 0, 0
 	for y, c := range l.years {
@@ -180,9 +185,9 @@ func (l *loader) year() int {
 		}
 	}
 	if best == 0 {
-		best = l.now().UTC().Year()
+		return l.now().UTC().Year(), true
 	}
-	return best
+	return best, false
 }
 
 func (l *loader) now() time.Time {

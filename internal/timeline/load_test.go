@@ -64,7 +64,7 @@ func TestOverlongLogLineIsAWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	res, err := Load([]string{p}, Options{OpenLog: openKubelog})
+	res, err := Load([]string{p}, Options{OpenLog: openKubelog, Year: 2026})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +241,47 @@ func TestStreamLogKeepsEveryEvent(t *testing.T) {
 		if ss.n != perPod || !ok || last.ev.Line < len(evs)-2*pods {
 			t.Errorf("%s: %d signals, latest line %d; want %d and one of the last %d lines",
 				st.ref.Name, ss.n, last.ev.Line, perPod, 2*pods)
+		}
+	}
+}
+
+// A klog log alone carries no year: the current year is taken and said so; --year, or another
+// input with dates (an event), silences it.
+func TestYearFromClockIsAWarning(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "kubelet.log")
+	if err := os.WriteFile(log, realLog(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	event := filepath.Join(dir, "event.json")
+	const ev = `{"apiVersion": "v1", "kind": "Event", "reason": "Scheduled",
+  "involvedObject": {"kind": "Pod", "namespace": "default", "name": "x"},
+  "lastTimestamp": "2025-12-03T18:21:17Z", "message": "Successfully assigned default/x"}`
+	if err := os.WriteFile(event, []byte(ev), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC) }
+
+	for _, tc := range []struct {
+		name  string
+		files []string
+		year  int
+		warn  bool
+	}{
+		{"log alone", []string{log}, 0, true},
+		{"--year", []string{log}, 2026, false},
+		{"an event gives the year", []string{log, event}, 0, false},
+	} {
+		res, err := Load(tc.files, Options{OpenLog: openKubelog, Year: tc.year, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := false
+		for _, w := range res.Warnings {
+			warned = warned || strings.Contains(w, "taking the current year 2027")
+		}
+		if warned != tc.warn {
+			t.Errorf("%s: warned %v, want %v (%q)", tc.name, warned, tc.warn, res.Warnings)
 		}
 	}
 }
