@@ -28,7 +28,9 @@ type nestScan struct {
 	flow        int  // flow collections open
 	quote       byte // the quote of a quoted scalar still open, or 0
 	inBlock     bool // the lines that follow are a block scalar's content
-	blockScalar int  // the indentation of the block scalar's header line
+	// blockScalar is the column where the block scalar's header line starts its key or value,
+	// after the indentation and any "- " entries: its content is indented further.
+	blockScalar int
 }
 
 // line scans one line and returns the deepest bound reached on it.
@@ -50,14 +52,14 @@ func (s *nestScan) line(l []byte) int {
 		depth++
 		rest = bytes.TrimLeft(rest[2:], " \t")
 	}
-	return depth + s.flowPart(rest, indent)
+	return depth + s.flowPart(rest, len(l)-len(rest))
 }
 
 // flowPart scans the text of a line after its indentation and entry markers, updating the
 // open flow collections and quotes, and returns the most flow collections open at once. A
 // quote opens a quoted scalar only where a scalar can start (the start of the text, after ":",
 // ",", "[" or "{"), so an apostrophe inside a plain scalar hides nothing.
-func (s *nestScan) flowPart(b []byte, indent int) int {
+func (s *nestScan) flowPart(b []byte, col int) int {
 	deepest := s.flow
 	start := true // a scalar may start here
 	for i := 0; i < len(b); i++ {
@@ -89,7 +91,7 @@ func (s *nestScan) flowPart(b []byte, indent int) int {
 		case c == ',' || c == ':':
 			start = true
 		case (c == '|' || c == '>') && start && s.flow == 0 && isBlockHeader(b[i+1:]):
-			s.inBlock, s.blockScalar = true, indent
+			s.inBlock, s.blockScalar = true, col
 			return deepest
 		default:
 			start = false

@@ -60,6 +60,8 @@ func TestNestingBoundCoversTheLibrarysDepth(t *testing.T) {
 		"a: don't [x]\nb: [[y]]\n",
 		"s: |\n  {{{{{{\n  [[[[\nt: [[z]]\n",
 		"s: >-\n  ]]]]\nt: {u: [v]}\n",
+		"- k: |\n    text\n  x: [[[y]]]\n",
+		"- - k: >\n      text\n    x: {a: [[b]]}\n",
 		"a: # [comment\n  [b]\n",
 		`{"a": {"b": ["c", {"d": []}]}}`,
 		"? [a]\n: [[b]]\n",
@@ -137,6 +139,7 @@ func FuzzNestingBound(f *testing.F) {
 	f.Add([]byte("a: [[1, [2]], {b: {c: [3]}}]\n"))
 	f.Add([]byte("s: |\n  {{{{\nt: [[z]]\n"))
 	f.Add([]byte("a: 'x\n  [y]'\nb: [[c]]\n"))
+	f.Add([]byte("- k: |\n    text\n  x: [[[y]]]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > 1<<12 {
 			return
