@@ -248,11 +248,12 @@ func TestExplainTextEscapesControlCharacters(t *testing.T) {
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain text, ünïcode — and a \\ backslash": "plain text, ünïcode — and a \\ backslash",
-		"tab\tkept":   "tab\tkept",
-		"esc\x1b[31m": `esc\x1b[31m`,
-		"nl\nbel\a":   `nl\x0abel\x07`,
-		"c1\u009b":    `c1\u009b`,
-		"bad\xffutf":  `bad\xffutf`,
+		"tab\tkept":    "tab\tkept",
+		"esc\x1b[31m":  `esc\x1b[31m`,
+		"nl\nbel\a":    `nl\x0abel\x07`,
+		"c1\u009b":     `c1\u009b`,
+		"bad\xffutf":   `bad\xffutf`,
+		"rlo\u202eexe": `rlo\u202eexe`,
 	} {
 		if got := printable(in); got != want {
 			t.Errorf("printable(%q) = %q, want %q", in, got, want)

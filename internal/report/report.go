@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/startlag/startlag/internal/walk"
 )
 
 // Renderer writes one result value in one output format.
@@ -74,7 +76,7 @@ func printable(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1, r < 0x20 && r != '\t', r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r >= 0x80 && r <= 0x9f:
+		case r >= 0x80 && r <= 0x9f, walk.IsBidiControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -86,7 +88,8 @@ func printable(s string) string {
 
 func needsPrintable(s string) bool {
 	for _, r := range s {
-		if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError {
+		if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError ||
+			walk.IsBidiControl(r) {
 			return true
 		}
 	}

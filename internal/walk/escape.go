@@ -1,13 +1,15 @@
 package walk
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
 
 // Escape makes a path printable on one line: bytes that are not valid UTF-8 and ASCII control
-// characters become \xNN, and a backslash becomes \\, so the result is unambiguous. Valid
-// UTF-8 paths without control characters or backslashes are returned unchanged.
+// characters become \xNN, C1 controls and bidirectional formatting characters (which can make
+// a name display as another) become \uNNNN, and a backslash becomes \\, so the result is
+// unambiguous. Valid UTF-8 paths without any of these are returned unchanged.
 func Escape(p string) string {
 	if !needsEscape(p) {
 		return p
@@ -22,6 +24,8 @@ func Escape(p string) string {
 			b.WriteString(`\x`)
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
+		case r >= 0x80 && r <= 0x9f, IsBidiControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
 		case r == '\\':
 			b.WriteString(`\\`)
 		default:
@@ -36,10 +40,27 @@ func needsEscape(p string) bool {
 	if !utf8.ValidString(p) {
 		return true
 	}
+	wide := false
 	for i := 0; i < len(p); i++ {
-		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+		c := p[i]
+		if c < 0x20 || c == 0x7f || c == '\\' {
 			return true
+		}
+		wide = wide || c >= 0x80
+	}
+	if wide {
+		for _, r := range p {
+			if r >= 0x80 && r <= 0x9f || IsBidiControl(r) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// IsBidiControl reports whether r is a bidirectional formatting character: the marks, embeddings,
+// overrides and isolates (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) that reorder the text
+// around them on a terminal.
+func IsBidiControl(r rune) bool {
+	return r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }

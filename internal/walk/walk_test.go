@@ -110,11 +110,14 @@ func TestWalkKinds(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	cases := map[string]string{
-		"./plain/ü":      "./plain/ü",
-		"./a\xffb":       `./a\xffb`,
-		"./new\nline":    `./new\x0aline`,
-		`./back\slash`:   `./back\\slash`,
-		"./tab\tand\xc3": `./tab\x09and\xc3`,
+		"./plain/ü":           "./plain/ü",
+		"./a\xffb":            `./a\xffb`,
+		"./new\nline":         `./new\x0aline`,
+		`./back\slash`:        `./back\\slash`,
+		"./tab\tand\xc3":      `./tab\x09and\xc3`,
+		"./evil\u202egpj.exe": `./evil\u202egpj.exe`,
+		"./c1\u0085x":         `./c1\u0085x`,
+		"./isolate\u2066x":    `./isolate\u2066x`,
 	}
 	for in, want := range cases {
 		if got := Escape(in); got != want {
