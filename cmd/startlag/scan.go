@@ -232,13 +232,33 @@ func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {
 	bar := report.StartProgress(s.Err, "scanning", progressTotal(dir), done.Load)
 	rep, err := o.walkDir(ctx, dir, src, opt)
 	bar.Stop()
+	if errors.Is(err, context.Canceled) && rep != nil && rep.Repair != nil {
+		interruptedRepair(s, rep.Repair)
+	}
 	if err != nil && (rep == nil || errors.Is(err, context.Canceled)) {
 		return err
 	}
+	var status error
 	if rep.Repair != nil {
-		return o.finishRepair(s, rep)
+		status = o.finishRepair(s, rep)
+	} else {
+		status = o.finish(s, rep, false)
 	}
-	return o.finish(s, rep, false)
+	if err != nil {
+		// The walk stopped early (what it saw is reported above): the verdict covers only part
+		// of the volume, whatever it says.
+		return withCode(exitError, err)
+	}
+	return status
+}
+
+// interruptedRepair says on stderr what a repair cut short had changed, and that the volume
+// root was left as it was (it is changed last), so the kubelet keeps walking until a rerun.
+func interruptedRepair(s streams, r *volscan.RepairResult) {
+	fmt.Fprintf(s.Err, "startlag: the repair was interrupted after %d chgrp and %d chmod on "+
+		"%d entries read; the volume root was not changed, so the kubelet still walks at "+
+		"every mount: rerun --apply to finish (entries already done are only read)\n",
+		r.Chgrp, r.Chmod, r.Entries)
 }
 
 func (o *scanOptions) walkDir(ctx context.Context, dir, src string,
