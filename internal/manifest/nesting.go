@@ -25,9 +25,9 @@ func nestingBound(data []byte) (depth, line int) {
 
 // nestScan is the state nestingBound carries from line to line.
 type nestScan struct {
-	flow        int  // flow collections open
-	quote       byte // the quote of a quoted scalar still open, or 0
-	inBlock     bool // the lines that follow are a block scalar's content
+	flow    int  // flow collections open
+	quote   byte // the quote of a quoted scalar still open, or 0
+	inBlock bool // the lines that follow are a block scalar's content
 	// blockScalar is the column where the block scalar's header line starts its key or value,
 	// after the indentation and any "- " entries: its content is indented further.
 	blockScalar int
@@ -48,7 +48,7 @@ func (s *nestScan) line(l []byte) int {
 
 	rest := l[indent:]
 	depth := indent
-	for len(rest) >= 2 && (rest[0] == '-' || rest[0] == '?') && (rest[1] == ' ' || rest[1] == '\t') {
+	for len(rest) >= 2 && (rest[0] == '-' || rest[0] == '?') && isSpace(rest[1]) {
 		depth++
 		rest = bytes.TrimLeft(rest[2:], " \t")
 	}
