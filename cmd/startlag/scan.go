@@ -87,7 +87,8 @@ func newScanCmd(s streams) *cobra.Command {
 	f.BoolVar(&o.apply, "apply", false, "make the kubelet's changes to the entries that differ")
 	f.Float64Var(&o.maxOpsPerSecond, "max-ops-per-second", 0, "limit chown/chmod calls (0: none)")
 	f.BoolVar(&o.list, "list", false, "print every entry that differs (what --apply would change)")
-	f.IntVar(&o.topK, "top", volscan.DefaultTopK, "example paths kept per group (-o json; text shows up to 3)")
+	f.IntVar(&o.topK, "top", volscan.DefaultTopK,
+		"example paths kept per group (-o json; text shows up to 3)")
 	return cmd
 }
 

@@ -9,7 +9,8 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-const nestPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\nspec:\n  containers:\n  - name: c\n"
+const nestPod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n" +
+	"spec:\n  containers:\n  - name: c\n"
 
 func pod(name string) string { return strings.Replace(nestPod, "%s", name, 1) }
 
