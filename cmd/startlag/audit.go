@@ -266,12 +266,8 @@ func total(counts map[string]int) int {
 	return n
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// plural says "1 workload" or "3 workloads".
+func plural(n int, noun string) string { return report.Count(n, noun, noun+"s") }
 
 // auditRules returns the metadata of every audit rule, in list order.
 func auditRules() []report.RuleInfo {

@@ -233,10 +233,13 @@ func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {
 	bar := report.StartProgress(s.Err, "scanning", progressTotal(dir), done.Load)
 	rep, err := o.walkDir(ctx, dir, src, opt)
 	bar.Stop()
-	if errors.Is(err, context.Canceled) && rep != nil && rep.Repair != nil {
-		interruptedRepair(s, rep.Repair)
+	if errors.Is(err, context.Canceled) {
+		if rep != nil && rep.Repair != nil {
+			interruptedRepair(s, rep.Repair)
+		}
+		return err
 	}
-	if err != nil && (rep == nil || errors.Is(err, context.Canceled)) {
+	if rep == nil {
 		return err
 	}
 	var status error

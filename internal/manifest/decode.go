@@ -47,11 +47,6 @@ func (d *decoder) decodeChunk(c chunk) {
 		d.set.Errors = append(d.set.Errors, err)
 		return
 	}
-	if depth, line := nestingBound(c.data); depth > MaxNesting {
-		d.errorf(c.line+line-1, 0, "nested more than %d levels deep; not a Kubernetes manifest",
-			MaxNesting)
-		return
-	}
 
 	if !d.fastPath(c) && !d.blockPath(c) {
 		d.fullParse(c)
@@ -75,8 +70,16 @@ func (d *decoder) blockPath(c chunk) bool {
 	return true
 }
 
-// fullParse decodes every document of c through a YAML tree.
+// fullParse decodes every document of c through a YAML tree. A chunk nested deeper than
+// MaxNesting is refused first: the YAML libraries spend time and memory that grow with the
+// square of the depth before their own limits. (The fast path parses nothing, and the block
+// reader gives up beyond maxBlockDepth, so only this path needs the bound.)
 func (d *decoder) fullParse(c chunk) {
+	if depth, line := nestingBound(c.data); depth > MaxNesting {
+		d.errorf(c.line+line-1, 0, "nested more than %d levels deep; not a Kubernetes manifest",
+			MaxNesting)
+		return
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(c.data))
 	for {
 		var doc yaml.Node

@@ -63,8 +63,8 @@ func ColorEnabled(w io.Writer) bool {
 }
 
 // printable makes text from an input safe to print on a terminal: ASCII control characters
-// but tab, C1 controls (escape sequences could move the cursor, retitle the window or hide
-// text) and bytes that are not UTF-8 become \xNN or \u00NN. Other text, backslashes included,
+// but tab and bytes that are not UTF-8 become \xNN; C1 controls and bidirectional formatting
+// characters (walk.IsHiddenControl: escape sequences, reordered text) become \uNNNN. Other text, backslashes included,
 // is returned unchanged, so log lines stay as they were written.
 func printable(s string) string {
 	if !needsPrintable(s) {
@@ -76,7 +76,7 @@ func printable(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1, r < 0x20 && r != '\t', r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r >= 0x80 && r <= 0x9f, walk.IsBidiControl(r):
+		case walk.IsHiddenControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+size])
@@ -88,8 +88,7 @@ func printable(s string) string {
 
 func needsPrintable(s string) bool {
 	for _, r := range s {
-		if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError ||
-			walk.IsBidiControl(r) {
+		if r < 0x20 && r != '\t' || r == 0x7f || r == utf8.RuneError || walk.IsHiddenControl(r) {
 			return true
 		}
 	}

@@ -138,7 +138,7 @@ func scanWalkText(w io.Writer, s *walk.Stats) {
 		fmt.Fprintf(w, "  mount point (the kubelet walks into it): %s\n", walk.Escape(m))
 	}
 	if s.ErrorCount > 0 {
-		fmt.Fprintf(w, "  %s could not be read:\n", countOf(s.ErrorCount, "entry", "entries"))
+		fmt.Fprintf(w, "  %s could not be read:\n", Count(s.ErrorCount, "entry", "entries"))
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "    %s: %s: %v\n", e.Op, walk.Escape(e.Path), e.Err)
 		}
@@ -196,8 +196,8 @@ func roundDur(d time.Duration) time.Duration {
 	return d.Round(time.Microsecond)
 }
 
-// countOf says "1 entry" or "N entries".
-func countOf[N int | int64](n N, one, many string) string {
+// Count says "1 entry" or "N entries": n with the singular or the plural noun.
+func Count[N int | int64](n N, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -24,7 +24,7 @@ func Escape(p string) string {
 			b.WriteString(`\x`)
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
-		case r >= 0x80 && r <= 0x9f, IsBidiControl(r):
+		case IsHiddenControl(r):
 			fmt.Fprintf(&b, `\u%04x`, r)
 		case r == '\\':
 			b.WriteString(`\\`)
@@ -50,7 +50,7 @@ func needsEscape(p string) bool {
 	}
 	if wide {
 		for _, r := range p {
-			if r >= 0x80 && r <= 0x9f || IsBidiControl(r) {
+			if IsHiddenControl(r) {
 				return true
 			}
 		}
@@ -58,9 +58,11 @@ func needsEscape(p string) bool {
 	return false
 }
 
-// IsBidiControl reports whether r is a bidirectional formatting character: the marks, embeddings,
-// overrides and isolates (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) that reorder the text
-// around them on a terminal.
-func IsBidiControl(r rune) bool {
-	return r == 0x200e || r == 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+// IsHiddenControl reports whether r is a character a terminal does not show as itself: a C1
+// control (U+0080–U+009F, which can start escape sequences) or a bidirectional formatting
+// character (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069: marks, embeddings, overrides and
+// isolates that reorder the text around them, so a name can display as another).
+func IsHiddenControl(r rune) bool {
+	return r >= 0x80 && r <= 0x9f || r == 0x200e || r == 0x200f ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
