@@ -2,10 +2,13 @@ package kubelog
 
 import "time"
 
-// Source locates an evidence line: the input file and the 1-based line number in it.
+// Source locates an evidence line: the input file, the 1-based line number in it, and the byte
+// offset of the line's first byte in the stream the Reader was given (for a gzip stream, in the
+// decompressed bytes).
 type Source struct {
-	File string
-	Line int
+	File   string
+	Line   int
+	Offset int64
 }
 
 // PodRef names a pod as far as a log line tells it. Any field may be empty.

@@ -14,15 +14,20 @@ type lineSource struct {
 	carry    []byte // start of a line continued in the next block
 	skipping bool   // inside an over-long line
 	err      error  // final error; io.EOF at a clean end
+	pos      int64  // stream offset of cur[0]
+	end      int64  // stream offset just past the last line returned (before its newline)
 }
 
 // next returns the next line without its newline. The slice is valid until the next call.
-// long reports a skipped over-long line (line is nil then); ok is false at the end.
+// long reports a skipped over-long line (line is nil then); ok is false at the end. After a
+// line, end - len(line) is the stream offset of its first byte.
 func (s *lineSource) next() (line []byte, long, ok bool) {
 	for {
 		if i := bytes.IndexByte(s.cur, '\n'); i >= 0 {
 			part := s.cur[:i]
 			s.cur = s.cur[i+1:]
+			s.end = s.pos + int64(i)
+			s.pos += int64(i) + 1
 			if len(s.carry) == 0 && !s.skipping {
 				return part, false, true
 			}
@@ -41,6 +46,8 @@ func (s *lineSource) keepTail() {
 	if len(s.cur) == 0 {
 		return
 	}
+	s.pos += int64(len(s.cur))
+	s.end = s.pos // the final unterminated line, should the input end here
 	if s.skipping || len(s.carry)+len(s.cur) > MaxLineBytes {
 		s.skipping, s.carry = true, s.carry[:0]
 	} else {

@@ -49,6 +49,7 @@ type Reader struct {
 	err   error
 	done  bool
 	line  int
+	off   int64 // stream offset of the current line
 	st    state
 	stats Stats
 	queue []Event
@@ -182,7 +183,7 @@ func json1Valid(line []byte) bool {
 // and queues the events that are not repeats.
 func (r *Reader) accept(evs []Event) {
 	for _, ev := range evs {
-		ev.Src = Source{File: r.file, Line: r.line}
+		ev.Src = Source{File: r.file, Line: r.line, Offset: r.off}
 		r.rollYear(&ev)
 		if r.isDuplicate(&ev) {
 			r.stats.Duplicates++
@@ -303,6 +304,7 @@ func (r *Reader) readLine() ([]byte, bool) {
 			continue
 		}
 		r.stats.Bytes += int64(len(line)) + 1
+		r.off = r.lines.end - int64(len(line))
 		return line, true
 	}
 	return nil, false

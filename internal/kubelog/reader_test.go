@@ -3,7 +3,9 @@ package kubelog
 import (
 	"bytes"
 	"compress/gzip"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -204,5 +206,52 @@ func TestReaderCloseEarly(t *testing.T) {
 	r.Close()
 	if _, ok := r.Next(); ok {
 		t.Fatal("event after Close")
+	}
+}
+
+// TestReaderOffsets checks that every event's Src.Offset points at the first byte of its line,
+// across read-ahead block boundaries, after a skipped over-long line, with CRLF line ends, for
+// a final line without a newline, and in the decompressed bytes of a gzip stream.
+func TestReaderOffsets(t *testing.T) {
+	real, err := os.ReadFile(corpusPath(t,
+		"real-kubelet-v1.37.2/kubelet-v4-fsgroup-always-4m-files.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	data = append(data, real...)
+	data = append(data, bytes.Repeat([]byte("x"), MaxLineBytes+10)...)
+	data = append(data, '\n')
+	data = append(data, strings.ReplaceAll(sampleLog, "\n", "\r\n")...)
+	data = append(data, real...)
+	data = append(data, strings.TrimSuffix(sampleLog, "\n")...)
+
+	path := filepath.Join(t.TempDir(), "kubelet.log")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+
+	inputs := map[string]io.Reader{"file": f, "memory": bytes.NewReader(data),
+		"gzip": bytes.NewReader(gz(t, data))}
+	for name, in := range inputs {
+		evs, st, err := ReadAll(in, "kubelet.log", opts2026)
+		if err != nil || st.SkippedLong != 1 {
+			t.Fatalf("%s: err %v, %d long lines skipped", name, err, st.SkippedLong)
+		}
+		if len(evs) < 40 || evs[len(evs)-1].Src.Line != strings.Count(string(data), "\n")+1 {
+			t.Fatalf("%s: %d events, the last on line %d", name, len(evs), evs[len(evs)-1].Src.Line)
+		}
+		for _, ev := range evs {
+			off := ev.Src.Offset
+			if off > 0 && data[off-1] != '\n' || !bytes.HasPrefix(data[off:], []byte(ev.Text)) {
+				t.Fatalf("%s: line %d: offset %d does not start %q", name, ev.Src.Line, off,
+					ev.Text)
+			}
+		}
 	}
 }

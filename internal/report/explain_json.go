@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"time"
@@ -14,7 +15,8 @@ const ExplainSchema = "startlag.explain/v1"
 // ExplainJSON renders explain results as one JSON document.
 type ExplainJSON struct{}
 
-// explainDoc is the JSON document. Field names are a public contract.
+// explainDoc is the JSON document. Field names are a public contract. Render writes Pods one by
+// one; toExplainDoc leaves them out.
 type explainDoc struct {
 	Schema   string         `json:"schema"`
 	Inputs   []jsonInput    `json:"inputs"`
@@ -107,25 +109,82 @@ type jsonCost struct {
 	Formula          string  `json:"formula"`
 }
 
-// Render writes res as an indented JSON document followed by a newline.
+// Render writes res as an indented JSON document followed by a newline. The pods are encoded
+// and written one at a time, so a node log with thousands of pods is never held as one
+// document in memory; the bytes are those of encoding the whole document at once.
 func (ExplainJSON) Render(w io.Writer, res *timeline.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(toExplainDoc(res))
+	doc := toExplainDoc(res)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	head := []docField{{"schema", doc.Schema}, {"inputs", doc.Inputs},
+		{"problems", doc.Problems}, {"warnings", doc.Warnings}}
+	bw.WriteString("{\n")
+	if err := writeFields(bw, head); err != nil {
+		return err
+	}
+	bw.WriteString(",\n  \"pods\": [")
+	for i, p := range res.Pods {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		if err := writeIndented(bw, "\n    ", toJSONPod(p), "    "); err != nil {
+			return err
+		}
+	}
+	if len(res.Pods) > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]")
+	if doc.Cost != nil {
+		bw.WriteString(",\n")
+		if err := writeFields(bw, []docField{{"cost_model", doc.Cost}}); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// docField is one member of the top-level JSON object, in document order.
+type docField struct {
+	name  string
+	value any
+}
+
+// writeFields writes members of the top-level object, separated by a comma and a newline.
+func writeFields(bw *bufio.Writer, fields []docField) error {
+	for i, f := range fields {
+		if i > 0 {
+			bw.WriteString(",\n")
+		}
+		name, _ := json.Marshal(f.name)
+		if err := writeIndented(bw, "  "+string(name)+": ", f.value, "  "); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeIndented writes lead and then v as indented JSON whose continuation lines start with
+// prefix.
+func writeIndented(bw *bufio.Writer, lead string, v any, prefix string) error {
+	b, err := json.MarshalIndent(v, prefix, "  ")
+	if err != nil {
+		return err
+	}
+	bw.WriteString(lead)
+	_, err = bw.Write(b)
+	return err
 }
 
 func toExplainDoc(res *timeline.Result) explainDoc {
 	doc := explainDoc{Schema: ExplainSchema, Inputs: []jsonInput{}, Problems: []string{},
-		Warnings: append([]string{}, res.Warnings...), Pods: []jsonPod{}}
+		Warnings: append([]string{}, res.Warnings...)}
 	for _, in := range res.Inputs {
 		doc.Inputs = append(doc.Inputs, jsonInput{File: in.File, Kind: string(in.Kind),
 			Items: in.Items, Detail: in.Detail})
 	}
 	for _, p := range res.Problems {
 		doc.Problems = append(doc.Problems, p.Error())
-	}
-	for _, p := range res.Pods {
-		doc.Pods = append(doc.Pods, toJSONPod(p))
 	}
 	if res.RestartsPerMonth > 0 {
 		doc.Cost = &jsonCostInput{RestartsPerMonth: res.RestartsPerMonth,

@@ -282,3 +282,39 @@ func TestExplainTextQuietPodsLayout(t *testing.T) {
 		}
 	}
 }
+
+// Render streams the pods one by one; the bytes must be those of encoding the whole document
+// with encoding/json at once, with no pods, one pod, several pods, and with and without costs.
+func TestExplainJSONStreamsLikeOneDocument(t *testing.T) {
+	full := loadCorpus(t, "cases", "case01.kubelet.log", "case01.events.txt",
+		"case01.pod-spec.yaml", "case05.kubelet.jsonl")
+	if len(full.Pods) < 2 {
+		t.Fatalf("%d pods, want several", len(full.Pods))
+	}
+	for _, n := range []int{0, 1, len(full.Pods)} {
+		for _, rpm := range []float64{0, 30} {
+			res := *full
+			res.Pods, res.RestartsPerMonth = full.Pods[:n], rpm
+
+			var got bytes.Buffer
+			if err := (ExplainJSON{}).Render(&got, &res); err != nil {
+				t.Fatal(err)
+			}
+			doc := toExplainDoc(&res)
+			doc.Pods = []jsonPod{}
+			for _, p := range res.Pods {
+				doc.Pods = append(doc.Pods, toJSONPod(p))
+			}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(doc); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("%d pods, %v restarts/month: streamed output differs:\n%s\nwant:\n%s",
+					n, rpm, got.String(), want.String())
+			}
+		}
+	}
+}

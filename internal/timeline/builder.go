@@ -196,7 +196,10 @@ func mergeInto(dst, src *podState) {
 
 // keptSignals returns the distinct signals a sigSet kept.
 func keptSignals(ss *sigSet) []signal {
-	out := append([]signal{}, ss.first...)
+	out := make([]signal, 0, len(ss.first)+len(ss.last))
+	for _, f := range ss.first {
+		out = append(out, *f)
+	}
 	for _, s := range ss.last {
 		dup := false
 		for _, f := range ss.first {
@@ -205,7 +208,7 @@ func keptSignals(ss *sigSet) []signal {
 			}
 		}
 		if !dup {
-			out = append(out, s)
+			out = append(out, *s)
 		}
 	}
 	return out

@@ -291,10 +291,11 @@ func (d *diagnoser) ownershipFailures() []signal {
 		}
 		for _, s := range keptSignals(ss) {
 			if k == sigOwnFailed || isOwnershipError(s.err+" "+s.detail+" "+s.ev.Text) {
-				out = insertBounded(out, s, 1<<20, true)
+				out = append(out, s)
 			}
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
 	return out
 }
 

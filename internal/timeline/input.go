@@ -34,31 +34,37 @@ const peekBytes = 16 << 10
 // openInput opens a file (or standard input for "-"), decompressing .gz files and gzip content
 // transparently. The returned closer closes the underlying file.
 func openInput(path string, stdin io.Reader) (*bufio.Reader, io.Closer, error) {
+	br, closer, _, err := openInputZipped(path, stdin)
+	return br, closer, err
+}
+
+// openInputZipped is openInput that also reports whether the input was a gzip stream.
+func openInputZipped(path string, stdin io.Reader) (*bufio.Reader, io.Closer, bool, error) {
 	var r io.Reader
 	closer := io.NopCloser(nil)
 	if path == "-" {
 		if stdin == nil {
-			return nil, nil, fmt.Errorf("-: no standard input")
+			return nil, nil, false, fmt.Errorf("-: no standard input")
 		}
 		r = stdin
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, nil, fmt.Errorf("opening %s: %w", path, err)
+			return nil, nil, false, fmt.Errorf("opening %s: %w", path, err)
 		}
 		r, closer = f, f
 	}
 	br := bufio.NewReaderSize(r, peekBytes)
 	head, _ := br.Peek(2)
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			closer.Close()
-			return nil, nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-		br = bufio.NewReaderSize(zr, peekBytes)
+	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		return br, closer, false, nil
 	}
-	return br, closer, nil
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		closer.Close()
+		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return bufio.NewReaderSize(zr, peekBytes), closer, true, nil
 }
 
 // detect classifies an input by its first bytes.

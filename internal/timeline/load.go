@@ -90,6 +90,7 @@ func Load(paths []string, opts Options) (*Result, error) {
 	}
 	l.anchorRelative()
 	l.finish()
+	l.restoreText()
 	if len(l.result.Problems) > 0 && len(l.result.Pods) == 0 && l.readCount() == 0 {
 		return l.result, errors.Join(l.result.Problems...)
 	}
@@ -197,6 +198,13 @@ func (l *loader) now() time.Time {
 	return time.Now()
 }
 
+// isRegular reports whether path is a regular file (not a fifo or a device), which can be read
+// again at an offset.
+func isRegular(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
 // logCloser is implemented by log readers that read ahead (kubelog.Reader): Close stops the
 // read-ahead when reading ends before the end of input.
 type logCloser interface{ Close() }
@@ -212,13 +220,15 @@ func (l *loader) readLog(pl pendingLog, year int) error {
 		return nil
 	}
 	r, closer := pl.reader, pl.closer
+	readBack := false // the file's lines can be read again by offset
 	if r == nil {
-		br, c, err := openInput(pl.path, nil)
+		br, c, zipped, err := openInputZipped(pl.path, nil)
 		if err != nil {
 			l.problem(err)
 			return nil
 		}
 		r, closer = br, c
+		readBack = !zipped && isRegular(pl.path)
 	}
 	defer closer.Close()
 
@@ -226,7 +236,7 @@ func (l *loader) readLog(pl pendingLog, year int) error {
 	if c, ok := lr.(logCloser); ok {
 		defer c.Close() // runs before closer.Close: the read-ahead stops before the file closes
 	}
-	n, err := l.streamLog(lr, pl.path)
+	n, err := l.streamLog(lr, pl.path, readBack)
 	if err != nil {
 		return err
 	}
@@ -247,8 +257,9 @@ func (l *loader) readLog(pl pendingLog, year int) error {
 // Parsing and building overlap: one goroutine reads lr and turns its events into signals, in
 // batches of signalBatch, while this one adds them to the builder. Only the reading goroutine
 // touches lr, and streamLog returns only after it has finished, so lr.Err and Close are safe
-// to call afterwards.
-func (l *loader) streamLog(lr LogReader, path string) (int, error) {
+// to call afterwards. With readBack, the kept signals locate their lines in the file instead of
+// holding their text (see lineRef).
+func (l *loader) streamLog(lr LogReader, path string, readBack bool) (int, error) {
 	full := make(chan []signal, signalBatches)
 	free := make(chan []signal, signalBatches+1)
 	for range signalBatches + 1 {
@@ -258,7 +269,7 @@ func (l *loader) streamLog(lr LogReader, path string) (int, error) {
 	var cancelled error
 	go func() {
 		defer close(full)
-		cancelled = l.readSignals(lr, path, full, free)
+		cancelled = l.readSignals(lr, path, readBack, full, free)
 	}()
 
 	n := 0
@@ -283,7 +294,8 @@ const (
 
 // readSignals reads lr to its end, sending the signals explain uses in batches taken from free.
 // It returns the context's error, wrapped with the path, when the context was cancelled.
-func (l *loader) readSignals(lr LogReader, path string, full, free chan []signal) error {
+func (l *loader) readSignals(lr LogReader, path string, readBack bool,
+	full, free chan []signal) error {
 	batch := <-free
 	defer func() {
 		if len(batch) > 0 {
@@ -301,6 +313,9 @@ func (l *loader) readSignals(lr LogReader, path string, full, free chan []signal
 		s, use := fromLog(ev)
 		if !use {
 			continue
+		}
+		if readBack {
+			s.ev.line = refOf(ev)
 		}
 		batch = append(batch, s)
 		if len(batch) == signalBatch {
@@ -338,9 +353,11 @@ func (l *loader) logOutcome(lr LogReader, path string) {
 func (l *loader) finish() {
 	l.result.RestartsPerMonth = l.opts.RestartsPerMonth
 	states := l.b.merged()
+	l.b = nil // states hold the last references to the pods' signals
 	l.ctx.apply(states)
 	walks := walkMetrics(l.metrics)
-	for _, st := range states {
+	for i, st := range states {
+		states[i] = nil // a pod's signals can go once it is explained
 		if !l.wanted(st) {
 			continue
 		}

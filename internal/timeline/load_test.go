@@ -227,7 +227,7 @@ func TestStreamLogKeepsEveryEvent(t *testing.T) {
 	}
 
 	l := &loader{opts: Options{}, b: newBuilder()}
-	n, err := l.streamLog(&sliceReader{evs: evs}, "k.log")
+	n, err := l.streamLog(&sliceReader{evs: evs}, "k.log", false)
 	if err != nil || n != pods*perPod {
 		t.Fatalf("streamLog used %d events (err %v), want %d", n, err, pods*perPod)
 	}

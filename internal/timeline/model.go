@@ -27,6 +27,8 @@ type Evidence struct {
 	Text string
 	// Time is the moment the line speaks of; zero when it has none.
 	Time time.Time
+	// line locates Text in its file while it is not held in memory (see lineRef).
+	line lineRef
 }
 
 // PhaseName identifies a start-up phase. The names are part of the JSON output.

@@ -12,7 +12,7 @@ func TestSigSetKeepsEarliestAndLatest(t *testing.T) {
 	var ss sigSet
 	for _, sec := range []int{50, 10, 90, 30, 70, 20, 80, 60, 40} {
 		at := base.Add(time.Duration(sec) * time.Second)
-		ss.add(signal{at: at, ev: Evidence{File: "f", Line: sec}})
+		ss.add(&signal{at: at, ev: Evidence{File: "f", Line: sec}})
 	}
 
 	var lines []int
@@ -42,7 +42,7 @@ func TestSigSetKeepsEarliestAndLatest(t *testing.T) {
 // TestSigSetSingleOccurrence: one occurrence is both the earliest and the latest.
 func TestSigSetSingleOccurrence(t *testing.T) {
 	var ss sigSet
-	ss.add(signal{at: time.Unix(5, 0), ev: Evidence{File: "f", Line: 5}})
+	ss.add(&signal{at: time.Unix(5, 0), ev: Evidence{File: "f", Line: 5}})
 	e, ok1 := ss.earliest()
 	l, ok2 := ss.latest()
 	if !ok1 || !ok2 || e.ev.Line != 5 || l.ev.Line != 5 {
@@ -58,7 +58,7 @@ func TestSigSetEqualTimesKeepInputOrder(t *testing.T) {
 	var ss sigSet
 	at := time.Unix(7, 0)
 	for line := 1; line <= 6; line++ {
-		ss.add(signal{at: at, ev: Evidence{File: "f", Line: line}})
+		ss.add(&signal{at: at, ev: Evidence{File: "f", Line: line}})
 	}
 	var lines []int
 	for _, e := range ss.evidence() {

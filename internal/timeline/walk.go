@@ -54,7 +54,7 @@ func walkOf(p *podState, v *volState, setupStart time.Time) (Walk, bool) {
 
 // progressRate returns the highest processed-files count and the rate between the first and the
 // last report (0 with fewer than two reports).
-func progressRate(list []signal) (files int64, perSecond float64) {
+func progressRate(list []*signal) (files int64, perSecond float64) {
 	if len(list) == 0 {
 		return 0, 0
 	}
