@@ -40,8 +40,9 @@ Verdicts (also the exit status):
   safe          the root passes the test and nothing differs: OnRootMismatch is safe (exit 0)
   unsafe        the root passes, so OnRootMismatch would skip the walk, but N entries differ
                 and would never be fixed (exit 1)
-  walks-anyway  the root fails the test: the kubelet walks every mount even with
-                OnRootMismatch (exit 3)
+  walks-anyway  the root fails the test: the next mount walks the whole volume even with
+                OnRootMismatch (and every mount, if something keeps resetting the root or
+                the walk cannot finish) (exit 3)
 
 Offline: on a machine where the volume is mounted, run
   cd MOUNTPOINT && ` + volscan.FindCommand + ` > listing.txt

@@ -27,6 +27,8 @@ type Event struct {
 	// Time is the line's timestamp. For framings without a year (klog, syslog) the year comes
 	// from the parser's options; for framings without a zone the parser's location is used.
 	Time time.Time
+	// YearAssumed is true when Time's year came from the options, not from the line.
+	YearAssumed bool
 	// Severity is 'I', 'W', 'E', 'F', or 0 when the framing carries none.
 	Severity  byte
 	Component string // "kubelet", "containerd", "crio", "csi-plugin", ...

@@ -145,7 +145,7 @@ func recogniseRuntime(c *lineCtx, f *frame) bool {
 // finish completes an event with what every kind shares: time, component, pod from the text
 // and the path, source text.
 func finish(ev *Event, c *lineCtx, line []byte, f *frame, opts Options) {
-	ev.Time = lineTime(f, opts)
+	ev.Time, ev.YearAssumed = lineTime(f, opts)
 	if ev.Severity == 0 {
 		ev.Severity = f.sev
 	}

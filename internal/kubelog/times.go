@@ -31,18 +31,18 @@ func (o Options) year() int {
 // lineTime resolves the frame's stamps into one time. A full outer stamp (year and zone)
 // wrapping a klog stamp lends its year and zone to the klog stamp's microseconds when both
 // agree to within a minute.
-func lineTime(f *frame, o Options) time.Time {
+func lineTime(f *frame, o Options) (t time.Time, yearAssumed bool) {
 	in, inFull := parseStamp(f.inner, o)
 	out, outFull := parseStamp(f.outer, o)
 	switch {
 	case in.IsZero():
-		return out
+		return out, !out.IsZero() && !outFull
 	case out.IsZero() || inFull:
-		return in
+		return in, !inFull
 	case outFull:
-		return borrowYearZone(in, out)
+		return borrowYearZone(in, out), false
 	}
-	return in
+	return in, true
 }
 
 // borrowYearZone rebuilds in (no year or zone) in out's year and zone if they agree.

@@ -91,9 +91,10 @@ func verdictText(res *volscan.Result) string {
 			"would never get\n  the group or bits it gives them. Fix them once "+
 			"(--apply, or one more mount with Always),\n  re-scan, then switch.", these)
 	}
-	return fmt.Sprintf("  The root fails the skip test, so the kubelet walks the whole volume at "+
-		"every mount even\n  with OnRootMismatch (%d entries differ). Repair with --apply "+
-		"(the root is changed last),\n  then OnRootMismatch skips the walk.", n)
+	return fmt.Sprintf("  The root fails the skip test, so the next mount walks the whole volume "+
+		"even with\n  OnRootMismatch (%s differ); every mount does while something resets "+
+		"the root.\n  Repair with --apply (the root is changed last), then OnRootMismatch skips "+
+		"the walk.", Count(n, "entry", "entries"))
 }
 
 func scanGroups(w io.Writer, title string, gs []volscan.Group) {

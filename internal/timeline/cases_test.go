@@ -330,3 +330,48 @@ func TestWalkFixNamesTheEditableField(t *testing.T) {
 		t.Errorf("case01 fix %q does not name the template's field", fix)
 	}
 }
+
+// Partial inputs: what a user often has is only part of a case. Each still names the step that
+// took the time, bracketed by what the input shows.
+
+// case01 without the kubelet log: the events table has Scheduled at age 28m and Pulling at 33s
+// with nothing between (no FailedMount event since 1.28), and the StatefulSet excerpt sets
+// fsGroup without a policy on a volumeClaimTemplate: an inferred walk of ≤ 27m27s.
+func TestCase01EventsAndSpecOnly(t *testing.T) {
+	_, p := loadCase(t, "cases", "case01.events.txt", "case01.pod-spec.yaml")
+	checkDiagnosis(t, p, CauseFSGroupWalk, 28*time.Minute-33*time.Second, "OnRootMismatch")
+	if !p.Diagnosis.UpperBound || p.Diagnosis.Phase != PhaseVolumeSetup {
+		t.Errorf("diagnosis %+v, want an upper bound on volume-setup", p.Diagnosis)
+	}
+}
+
+// case18 with the kubelet excerpt alone: the volume wait timed out at 04:02:03.41, 2m3s after
+// it began, and MountDevice succeeded at 04:28:33.15 on a CSI globalmount: 28m33s in
+// MountDevice, which the kubelet cannot explain without the driver's log.
+func TestCase18KubeletExcerptOnly(t *testing.T) {
+	_, p := loadCase(t, "cases", "case18.kubelet-excerpt.log")
+	want := span(t, "04:02:03.412008", "04:28:33.151204") + 2*time.Minute + 3*time.Second
+	if d := p.Diagnosis; d.Phase != PhaseDeviceMount || (d.Delay-want).Abs() > time.Second {
+		t.Errorf("diagnosis phase %s, delay %s; want device-mount, %s", d.Phase, d.Delay, want)
+	}
+	if !strings.Contains(p.Diagnosis.Fix, "CSI node plugin") {
+		t.Errorf("fix %q does not ask for the CSI node plugin's log", p.Diagnosis.Fix)
+	}
+}
+
+// The real kubelet's events alone: VolumePermissionChangeInProgress at age 5m39s (sent 30 s
+// into the walk) and the container steps at 4m51s bracket the walk at ≤ 78 s; the kubelet's
+// volume_apply_access_control metric measured 77.82 s (80.12 s minus the 200k walk's 2.30 s).
+func TestRealKubeletEventsOnly(t *testing.T) {
+	dir := corpusDir(t, "real-kubelet-v1.37.2")
+	res, err := Load([]string{filepath.Join(dir, "events.txt")},
+		Options{OpenLog: openKubelog, Pod: "default/fsgroup-always-4m"})
+	if err != nil || len(res.Pods) != 1 {
+		t.Fatalf("%d pods, err %v", len(res.Pods), err)
+	}
+	checkDiagnosis(t, res.Pods[0], CauseFSGroupWalk, 78*time.Second, "OnRootMismatch")
+	if metric := 80122394*time.Microsecond - 2300309*time.Microsecond; (res.Pods[0].Diagnosis.
+		Delay - metric).Abs() > time.Second {
+		t.Errorf("delay %s, kubelet metric %s", res.Pods[0].Diagnosis.Delay, metric)
+	}
+}

@@ -121,8 +121,22 @@ func (d *diagnoser) deviceMount(ph *Phase) Diagnosis {
 					"apply there", Evidence: append(w.Evidence, ph.Evidence...)}
 		}
 	}
-	return Diagnosis{Cause: CauseUnknown, Confidence: ConfidenceLow,
+	dg := Diagnosis{Cause: CauseUnknown, Confidence: ConfidenceLow,
 		Summary: "MountDevice (NodeStageVolume) was slow; the input does not say why"}
+	if d.stagedByCSI(ph.Volume) {
+		dg.Summary = "MountDevice of a CSI volume was slow: the time went in the driver's " +
+			"NodeStageVolume. If the pod sets fsGroup and the driver applies it itself " +
+			"(VOLUME_MOUNT_GROUP), the driver walks the whole volume there (csi-driver-walk)"
+		dg.Fix = "add the CSI node plugin's log of that node (kubectl logs on the driver's " +
+			"node pod, its driver container) and the pod's spec to the inputs"
+	}
+	return dg
+}
+
+// stagedByCSI reports whether the named volume's MountDevice staged it on a CSI globalmount.
+func (d *diagnoser) stagedByCSI(volume string) bool {
+	v, ok := d.p.vols[volume]
+	return ok && isStagingPath(v.devicePath)
 }
 
 // volumeSetup explains a slow SetUp: failing walk, walk, skipped walk or an inferred walk.

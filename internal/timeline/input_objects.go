@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,8 +26,12 @@ type objectHead struct {
 	Metadata   metav1.ObjectMeta `json:"metadata"`
 	Items      []json.RawMessage `json:"items"`
 	Spec       *struct {
-		Template    *json.RawMessage `json:"template"`
-		Containers  *json.RawMessage `json:"containers"`
+		Template   *json.RawMessage `json:"template"`
+		Containers *json.RawMessage `json:"containers"`
+		// VolumeClaimTemplates name the claims a StatefulSet adds to each pod.
+		VolumeClaimTemplates []struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+		} `json:"volumeClaimTemplates"`
 		JobTemplate *struct {
 			Spec struct {
 				Template *json.RawMessage `json:"template"`
@@ -374,10 +379,29 @@ func (l *loader) template(h objectHead, path string, line int) (int, []string, e
 	if err := json.Unmarshal(*raw, &t); err != nil {
 		return 0, nil, fmt.Errorf("decoding pod template: %w", err)
 	}
+	addClaimVolumes(&t.Spec, h)
 	kind := orWord(h.Kind, "workload excerpt")
 	l.ctx.addTemplate(templateCtx{name: h.Metadata.Name, namespace: h.Metadata.Namespace,
 		spec: t.Spec, from: kind + " " + path, file: path, line: line})
 	return 1, []string{kind}, nil
+}
+
+// addClaimVolumes adds the volumes a StatefulSet's controller gives each pod for its
+// volumeClaimTemplates (a claim named after the template, the set and the ordinal), unless the
+// template already has a volume of that name.
+func addClaimVolumes(spec *corev1.PodSpec, h objectHead) {
+	for _, vct := range h.Spec.VolumeClaimTemplates {
+		name := vct.Metadata.Name
+		if name == "" || slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool {
+			return v.Name == name
+		}) {
+			continue
+		}
+		claim := name + "-" + orWord(h.Metadata.Name, "?")
+		spec.Volumes = append(spec.Volumes, corev1.Volume{Name: name,
+			VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.
+				PersistentVolumeClaimVolumeSource{ClaimName: claim}}})
+	}
 }
 
 // csiDriver records a CSIDriver's fsGroupPolicy as context.

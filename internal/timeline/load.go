@@ -66,6 +66,9 @@ type loader struct {
 	ctx      contextObjects
 	metrics  []metricSample
 	mtimes   map[string]time.Time
+	// yearAssumed counts the log events whose stamps carried no year. The reading goroutine
+	// writes it; streamLog returns only after that goroutine has finished.
+	yearAssumed int
 }
 
 // Load reads every input and explains the pods in them. Inputs that cannot be read are reported
@@ -78,15 +81,15 @@ func Load(paths []string, opts Options) (*Result, error) {
 		l.first(p)
 	}
 	year, fromClock := l.year()
-	if fromClock && len(l.logs) > 0 {
-		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("klog and syslog stamps "+
-			"carry no year and no other input gives one: taking the current year %d (pass "+
-			"--year for a log from another year)", year))
-	}
 	for _, pl := range l.logs {
 		if err := l.readLog(pl, year); err != nil {
 			return l.result, err
 		}
+	}
+	if fromClock && l.yearAssumed > 0 {
+		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d log line(s) have stamps "+
+			"without a year (klog, syslog) and no other input gives one: taking the current "+
+			"year %d (pass --year for a log from another year)", l.yearAssumed, year))
 	}
 	l.anchorRelative()
 	l.finish()
@@ -313,6 +316,9 @@ func (l *loader) readSignals(lr LogReader, path string, readBack bool,
 		s, use := fromLog(ev)
 		if !use {
 			continue
+		}
+		if ev.YearAssumed {
+			l.yearAssumed++
 		}
 		if readBack {
 			s.ev.line = refOf(ev)

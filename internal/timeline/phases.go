@@ -155,12 +155,28 @@ func (ph *phaser) deviceMount() {
 		phase.Start = t
 	} else if t, ok := ph.p.firstAt(sigMountStarted); ok && !t.After(end.at) {
 		phase.Start = t
+	} else if w, ok := ph.firstWaitBefore(end.at); ok {
+		phase.Start, phase.Inferred = w.at.Add(-attachAndMountTimeout), true
+		phase.Detail = "start inferred: the kubelet's volume wait timed out " +
+			fmtDur(attachAndMountTimeout) + " after it began"
+		phase.Evidence = evidenceOf(w)
 	} else {
 		phase.Start, phase.Inferred = end.at, true
 	}
 	phase.Evidence = append(phase.Evidence, collect(ph.p.set(sigDriverOwnership))...)
 	phase.Evidence = append(phase.Evidence, evidenceOf(end)...)
 	ph.push(phase)
+}
+
+// attachAndMountTimeout is how long the kubelet's pod worker waits for the volumes before it
+// logs "unmounted volumes=[…] … context deadline exceeded" and retries (podAttachAndMountTimeout).
+const attachAndMountTimeout = 2*time.Minute + 3*time.Second
+
+// firstWaitBefore returns the earliest volume-wait timeout before t: the wait it ends began
+// attachAndMountTimeout earlier, while the volume was still being mounted.
+func (ph *phaser) firstWaitBefore(t time.Time) (signal, bool) {
+	w, ok := ph.p.set(sigWaitTimeout).earliest()
+	return w, ok && w.at.Before(t)
 }
 
 // hasVolumeSignals reports whether any line speaks of a volume of the pod.
@@ -175,6 +191,7 @@ func (ph *phaser) volumeSetup() {
 	start, ok := ph.setupStart()
 	failures := collect(ph.p.set(sigOwnFailed), ph.p.set(sigSetUpFailed), ph.p.set(sigWaitTimeout))
 	if !done && len(failures) == 0 && !ok {
+		ph.setupFromWarning()
 		return
 	}
 	phase := Phase{Name: PhaseVolumeSetup, Start: start, End: end.at, Volume: vol}
@@ -195,6 +212,42 @@ func (ph *phaser) volumeSetup() {
 	}
 	phase.Evidence = append(failures, evidenceOf(end)...)
 	phase.Evidence = append(phase.Evidence, ph.walkEvidence(phase.Volume)...)
+	ph.push(phase)
+}
+
+// ownershipWarnDelay is how long a walk has run when the kubelet (1.20 and later) logs its
+// ownership warning, or sends the first VolumePermissionChangeInProgress event (1.33 and later).
+const ownershipWarnDelay = 30 * time.Second
+
+// setupFromWarning covers a SetUp the input shows only through an ownership warning (events
+// without scheduling or mount lines): the walk began ownershipWarnDelay before the warning and
+// had ended by the next container step, an upper bound. Kubelets before 1.20 warned at the
+// start of every SetUp, so their warnings date nothing.
+func (ph *phaser) setupFromWarning() {
+	if ph.p.legacy {
+		return
+	}
+	var warn signal
+	found := false
+	for _, name := range sortedVolumes(ph.p) {
+		w, ok := ph.p.vols[name].set(sigOwnWarning).earliest()
+		if ok && (!found || w.at.Before(warn.at)) {
+			warn, found = w, true
+		}
+	}
+	if !found {
+		return
+	}
+	vol, _ := volumeOf(&warn)
+	phase := Phase{Name: PhaseVolumeSetup, Start: warn.at.Add(-ownershipWarnDelay),
+		Volume: vol, Inferred: true, Evidence: ph.walkEvidence(vol),
+		Detail: "start: " + fmtDur(ownershipWarnDelay) + " before the ownership warning"}
+	if next, ok := ph.nextStepAfter(warn.at); ok {
+		phase.End = next
+	} else {
+		phase.Open = true
+		phase.End = latestOf(ph.p.set(sigOwnWarning), ph.p.set(sigOwnProgress))
+	}
 	ph.push(phase)
 }
 
@@ -269,16 +322,58 @@ func (ph *phaser) walkEvidence(name string) []Evidence {
 }
 
 // inferredVolumeSetup covers pods known only from status or events: scheduling → sandbox ready
-// brackets attach, mount, ownership change and sandbox creation.
+// brackets attach, mount, ownership change and sandbox creation. Events carry no sandbox step,
+// so without one the first container step (image pull, create, start) closes the bracket.
 func (ph *phaser) inferredVolumeSetup() {
 	o, ok := ph.origin()
-	ready, has := ph.p.set(sigSandboxReady).earliest()
-	if !ok || !has || ready.at.Before(o) || ph.find(PhaseAttach) != nil {
+	if !ok || ph.find(PhaseAttach) != nil {
 		return
 	}
-	ph.push(Phase{Name: PhaseVolumeSetup, Start: o, End: ready.at, Inferred: true,
-		Detail:   "scheduled → sandbox ready: attach, mount, ownership change and sandbox together",
-		Evidence: evidenceOf(ready)})
+	if ready, has := ph.p.set(sigSandboxReady).earliest(); has {
+		if !ready.at.Before(o) {
+			ph.push(Phase{Name: PhaseVolumeSetup, Start: o, End: ready.at, Inferred: true,
+				Detail: "scheduled → sandbox ready: attach, mount, ownership change and " +
+					"sandbox together",
+				Evidence: append(ph.originEvidence(), evidenceOf(ready)...)})
+		}
+		return
+	}
+	next, ok := ph.firstContainerStep(o)
+	if !ok {
+		return
+	}
+	ph.push(Phase{Name: PhaseVolumeSetup, Start: o, End: next.at, Inferred: true,
+		Detail: "scheduled → first container step: attach, mount, ownership change and " +
+			"sandbox together",
+		Evidence: append(ph.originEvidence(), evidenceOf(next)...)})
+}
+
+// originEvidence is the line that marks the start-up's origin (see origin).
+func (ph *phaser) originEvidence() []Evidence {
+	for _, k := range []sigKind{sigScheduled, sigKubeletSaw} {
+		if s, ok := ph.p.set(k).earliest(); ok {
+			return evidenceOf(s)
+		}
+	}
+	return nil
+}
+
+// firstContainerStep returns the earliest image pull, container create or start at or after t.
+func (ph *phaser) firstContainerStep(t time.Time) (signal, bool) {
+	var first signal
+	found := false
+	for _, k := range []sigKind{sigPulling, sigPulled, sigCreated, sigStarted} {
+		ss := ph.p.set(k)
+		if ss == nil {
+			continue
+		}
+		for _, s := range keptSignals(ss) {
+			if !s.at.Before(t) && (!found || s.at.Before(first.at)) {
+				first, found = s, true
+			}
+		}
+	}
+	return first, found
 }
 
 func (ph *phaser) sandbox() {

@@ -29,8 +29,9 @@ const (
 	// VerdictUnsafe: the root passes, so OnRootMismatch would skip the walk, but some entries
 	// differ and would never be fixed.
 	VerdictUnsafe Verdict = "unsafe"
-	// VerdictWalksAnyway: the root fails the test, so the kubelet walks even with
-	// OnRootMismatch.
+	// VerdictWalksAnyway: the root fails the test, so the next mount walks the whole volume
+	// even with OnRootMismatch (the walk sets the root last; later mounts skip unless something
+	// resets the root or the walk cannot finish).
 	VerdictWalksAnyway Verdict = "walks-anyway"
 )
 

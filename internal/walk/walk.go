@@ -211,12 +211,13 @@ type walker struct {
 	opt   Options
 	visit Visitor
 
-	mu     sync.Mutex
-	cond   *sync.Cond
-	stack  []*dirNode
-	active int
-	done   bool
-	err    error
+	mu      sync.Mutex
+	cond    *sync.Cond
+	stack   []*dirNode
+	active  int
+	waiting int // workers blocked in pop
+	done    bool
+	err     error
 
 	openDirs atomic.Int64
 
@@ -246,7 +247,9 @@ func (w *walker) pop() *dirNode {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for len(w.stack) == 0 && w.active > 0 && !w.done {
+		w.waiting++
 		w.cond.Wait()
+		w.waiting--
 	}
 	if w.done || len(w.stack) == 0 {
 		w.done = true
@@ -260,10 +263,20 @@ func (w *walker) pop() *dirNode {
 	return n
 }
 
+// push adds nodes to the shared stack and wakes as many waiting workers as there are nodes,
+// no more: a wake-up that finds nothing to do costs a futex call and a context switch.
 func (w *walker) push(nodes []*dirNode) {
 	w.mu.Lock()
 	w.stack = append(w.stack, nodes...)
-	w.cond.Broadcast()
+	switch {
+	case w.waiting == 0:
+	case len(nodes) >= w.waiting:
+		w.cond.Broadcast()
+	default:
+		for range nodes {
+			w.cond.Signal()
+		}
+	}
 	w.mu.Unlock()
 }
 
