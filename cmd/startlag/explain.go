@@ -20,6 +20,7 @@ type explainOptions struct {
 	pod              string
 	output           string
 	html             string
+	all              bool
 	year             int
 	tz               string
 	restartsPerMonth float64
@@ -44,8 +45,9 @@ Inputs are detected by content, in any mix and order; .gz files are read transpa
 klog lines carry no year and no zone: the year is taken from the other inputs (or --year),
 the zone is UTC unless --tz is given.
 
-When several pods are in the inputs and --pod is not given, every pod is explained, the
-slowest first.
+When several pods are in the inputs and --pod is not given, every pod is explained. The text
+draws the slow ones (a step of 10s or more), slowest first and at most 10 unless --all is
+given, and lists the others a line each; -o json and --html hold every pod in full.
 
 Cost: --restarts-per-month N turns the delay into engineer-hours per year:
   hours/year = delay seconds × N × 12 / 3600
@@ -73,6 +75,7 @@ func newExplainCmd(s streams) *cobra.Command {
 	f.StringVar(&o.pod, "pod", "", "explain only this pod: NAMESPACE/NAME or NAME")
 	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
 	f.StringVar(&o.html, "html", "", "also write a self-contained HTML report to this file")
+	f.BoolVar(&o.all, "all", false, "text: draw every pod, not only the slow ones")
 	f.IntVar(&o.year, "year", 0, "year of klog/syslog timestamps (default: from the other inputs)")
 	f.StringVar(&o.tz, "tz", "",
 		"time zone of klog/syslog timestamps, e.g. Europe/Berlin (default UTC)")
@@ -89,7 +92,7 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 	if err != nil {
 		return usageError(err)
 	}
-	renderer, err := report.ExplainFormats(s.Out).Get(o.output)
+	renderer, err := report.ExplainFormats(s.Out, o.all).Get(o.output)
 	if err != nil {
 		return usageError(err)
 	}

@@ -246,10 +246,12 @@ func timePtr(t time.Time) *time.Time {
 // secs rounds a duration to milliseconds, in seconds.
 func secs(d time.Duration) float64 { return float64(d.Milliseconds()) / 1000 }
 
-// ExplainFormats are the -o formats of explain.
-func ExplainFormats(w io.Writer) Formats[*timeline.Result] {
+// ExplainFormats are the -o formats of explain; all makes the text draw every pod.
+func ExplainFormats(w io.Writer, all bool) Formats[*timeline.Result] {
+	text := NewExplainText(w)
+	text.All = all
 	return Formats[*timeline.Result]{
-		"text": NewExplainText(w),
+		"text": text,
 		"json": ExplainJSON{},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"flag"
 	"io"
 	"os"
@@ -316,5 +317,65 @@ func TestExplainJSONStreamsLikeOneDocument(t *testing.T) {
 					n, rpm, got.String(), want.String())
 			}
 		}
+	}
+}
+
+// With several pods the text draws only the slow ones and lists the rest a line each; the
+// real kubelet's events hold one walk of ≈78 s among three quick start-ups.
+func TestExplainTextDrawsOnlySlowPods(t *testing.T) {
+	res := loadCorpus(t, "real-kubelet-v1.37.2", "events.txt")
+	var buf bytes.Buffer
+	if err := (ExplainText{Width: 100}).Render(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := strings.Count(out, "\nPod ") + strings.Count(out[:4], "Pod "); n != 1 ||
+		!strings.Contains(out, "Pod default/fsgroup-always-4m") {
+		t.Errorf("%d pods drawn, want only fsgroup-always-4m:\n%s", n, out)
+	}
+	for _, quick := range []string{"default/fsgroup-always ", "default/fsgroup-onrootmismatch",
+		"default/static-sleeper-probe-node"} {
+		if !strings.Contains(out, "\n  "+quick) {
+			t.Errorf("quick pod %s is not listed:\n%s", quick, out)
+		}
+	}
+	if !strings.HasPrefix(out, "4 pods in the inputs: 1 with a step of 10s or more") {
+		t.Errorf("first line: %q", strings.SplitN(out, "\n", 2)[0])
+	}
+
+	buf.Reset()
+	if err := (ExplainText{Width: 100, All: true}).Render(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "Start-up shown:"); n != 4 {
+		t.Errorf("All draws %d pods, want 4", n)
+	}
+}
+
+// At most MaxDrawn slow pods are drawn; the others are listed with their slowest step.
+func TestExplainTextCapsDrawnPods(t *testing.T) {
+	res := &timeline.Result{}
+	at := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC)
+	for i := range MaxDrawn + 3 {
+		d := time.Duration(60-i) * time.Second
+		res.Pods = append(res.Pods, timeline.Pod{Namespace: "ns", Name: fmt.Sprintf("p%02d", i),
+			Start: at, End: at.Add(d),
+			Phases: []timeline.Phase{{Name: timeline.PhaseVolumeSetup, Start: at,
+				End: at.Add(d)}},
+			Diagnosis: timeline.Diagnosis{Cause: timeline.CauseFSGroupWalk, Delay: d,
+				Phase: timeline.PhaseVolumeSetup}})
+	}
+	var buf bytes.Buffer
+	if err := (ExplainText{Width: 100}).Render(&buf, res); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	flat := strings.Join(strings.Fields(out), " ")
+	if n := strings.Count(out, "Start-up shown:"); n != MaxDrawn {
+		t.Errorf("%d pods drawn, want %d", n, MaxDrawn)
+	}
+	if !strings.Contains(out, "ns/p12") || !strings.Contains(out, "volume-setup 48.0s: "+
+		"fsgroup-walk") || !strings.Contains(flat, "--all draws every pod") {
+		t.Errorf("the pods beyond the cap are not listed with their step:\n%s", out)
 	}
 }

@@ -13,12 +13,19 @@ import (
 )
 
 // ExplainText renders explain results for a terminal or a pipe: per pod a drawn timeline (one
-// Gantt bar per phase) and a plain-text diagnosis.
+// Gantt bar per phase) and a plain-text diagnosis. With several pods, only the slow ones (see
+// timeline.Pod.Slow) are drawn, at most MaxDrawn of them unless All is set; the others get a
+// line each.
 type ExplainText struct {
 	// Width is the line width (80 when 0). Color enables ANSI colours.
 	Width int
 	Color bool
+	// All draws every pod with a start-up, slow or not.
+	All bool
 }
+
+// MaxDrawn is how many slow pods are drawn in full when ExplainText.All is not set.
+const MaxDrawn = 10
 
 // NewExplainText returns a text renderer sized for w: the terminal width (80 when w is not a
 // terminal) and colour when ColorEnabled(w).
@@ -41,40 +48,106 @@ const (
 	ansiBold  = "\x1b[1m"
 )
 
-// Render writes every pod of res.
+// Render writes the pods of res: slow ones drawn in full, slowest first, then a line for each
+// of the others. A single pod is always drawn.
 func (r ExplainText) Render(w io.Writer, res *timeline.Result) error {
 	tw := &textWriter{w: w, r: r}
 	if len(res.Pods) == 0 {
 		tw.line("No pod start-up found in the inputs.")
+		return tw.err
 	}
-	quiet, shown := 0, 0
-	for _, p := range res.Pods {
-		if len(p.Phases) == 0 {
-			quiet++
-			continue
-		}
-		if shown > 0 {
+	drawn, listed, quiet := r.split(res.Pods)
+	if len(res.Pods) > 1 {
+		tw.wrapped("", podCounts(res.Pods, drawn, listed, quiet))
+		tw.line("")
+	}
+	for i, p := range drawn {
+		if i > 0 {
 			tw.line("")
 		}
 		tw.pod(p)
-		shown++
 	}
-	if quiet > 0 {
-		if shown > 0 {
+	tw.podList(listed, len(drawn) > 0)
+	if len(quiet) > 0 {
+		if len(drawn)+len(listed) > 0 {
 			tw.line("")
 		}
-		tw.wrapped("", fmt.Sprintf("%d more pod(s) appear in the inputs without a start-up: %s",
-			quiet, quietNames(res.Pods)))
+		tw.wrapped("", fmt.Sprintf("%s the inputs name without a start-up: %s",
+			Count(len(quiet), "pod", "pods"), podNames(quiet)))
 	}
 	return tw.err
 }
 
-func quietNames(pods []timeline.Pod) string {
-	var names []string
+// split sorts pods into those drawn in full, those listed a line each, and those without a
+// start-up. res.Pods come slowest first.
+func (r ExplainText) split(pods []timeline.Pod) (drawn, listed, quiet []timeline.Pod) {
 	for _, p := range pods {
-		if len(p.Phases) == 0 {
-			names = append(names, printable(p.Key()))
+		switch {
+		case len(p.Phases) == 0:
+			quiet = append(quiet, p)
+		case len(pods) == 1 || r.All || p.Slow() && len(drawn) < MaxDrawn:
+			drawn = append(drawn, p)
+		default:
+			listed = append(listed, p)
 		}
+	}
+	return drawn, listed, quiet
+}
+
+// podCounts is the first line of a multi-pod report.
+func podCounts(pods, drawn, listed, quiet []timeline.Pod) string {
+	slow := countSlow(pods)
+	s := fmt.Sprintf("%s in the inputs: %d with a step of %s or more", Count(len(pods), "pod",
+		"pods"), slow, slowStepText)
+	if hidden := slow - countSlow(drawn); hidden > 0 {
+		s += fmt.Sprintf(" (the %d slowest drawn below; --all draws every pod)", len(drawn))
+	}
+	if n := len(pods) - slow - len(quiet); n > 0 {
+		s += fmt.Sprintf(", %d without", n)
+	}
+	if len(quiet) > 0 {
+		s += fmt.Sprintf(", %d without a start-up", len(quiet))
+	}
+	return s + "."
+}
+
+func countSlow(pods []timeline.Pod) int {
+	n := 0
+	for _, p := range pods {
+		if p.Slow() {
+			n++
+		}
+	}
+	return n
+}
+
+// podList writes one line per pod: name, start-up, slowest step and cause.
+func (t *textWriter) podList(pods []timeline.Pod, after bool) {
+	if len(pods) == 0 {
+		return
+	}
+	if after {
+		t.line("")
+	}
+	t.line("Other pods (start-up shown, then the slowest step):")
+	for _, p := range pods {
+		d := p.Diagnosis
+		step := "no step of " + slowStepText + " or more"
+		if p.Slow() {
+			step = fmt.Sprintf("%s %s: %s", d.Phase, fmtDuration(d.Delay), d.Cause)
+		}
+		t.line(truncate(fmt.Sprintf("  %-40s %8s  %s", printable(p.Key()),
+			fmtDuration(p.Total()), step), t.width()))
+	}
+}
+
+// slowStepText is timeline.SlowStep as the text writes it.
+var slowStepText = fmt.Sprintf("%gs", timeline.SlowStep.Seconds())
+
+func podNames(pods []timeline.Pod) string {
+	names := make([]string, 0, len(pods))
+	for _, p := range pods {
+		names = append(names, printable(p.Key()))
 	}
 	return strings.Join(names, ", ")
 }

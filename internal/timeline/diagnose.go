@@ -28,7 +28,7 @@ func (d *diagnoser) diagnose() Diagnosis {
 			Summary: "the input shows no start-up phase of this pod", Fix: causes[CauseUnknown].Fix}
 	}
 	dg := d.byPhase(slow)
-	if d.pod.Total() < quickStart && dg.Cause == CauseUnknown {
+	if d.pod.Total() < SlowStep && dg.Cause == CauseUnknown {
 		dg.Summary = fmt.Sprintf("the start-up shown took only %s; no phase stands out",
 			fmtDur(d.pod.Total()))
 		dg.Fix = "nothing to fix in the start-up the input shows"
@@ -50,9 +50,6 @@ func (d *diagnoser) diagnose() Diagnosis {
 	dg.Cost = costOf(dg.Delay, d.opts.RestartsPerMonth)
 	return dg
 }
-
-// quickStart is the start-up time under which an unexplained phase is not worth a cause.
-const quickStart = 10 * time.Second
 
 // slowest returns the longest phase other than the scheduling instant.
 func (d *diagnoser) slowest() *Phase {

@@ -149,6 +149,13 @@ func (p Pod) Key() string {
 	return p.UID
 }
 
+// SlowStep is the length from which a start-up step is worth a look: a pod whose slowest step
+// is shorter started normally, whatever its cause label.
+const SlowStep = 10 * time.Second
+
+// Slow reports whether the pod's start-up has a step of SlowStep or more.
+func (p Pod) Slow() bool { return len(p.Phases) > 0 && p.Diagnosis.Delay >= SlowStep }
+
 // Total is the span of the start-up the input shows.
 func (p Pod) Total() time.Duration {
 	if p.Start.IsZero() || p.End.Before(p.Start) {
