@@ -129,8 +129,8 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 		return withCode(exitError, nil)
 	}
 	if !anyStartUp(res.Pods) {
-		return withCode(exitError, fmt.Errorf("no pod start-up found in the inputs (%d pod(s) "+
-			"named without one)", len(res.Pods)))
+		return withCode(exitError, fmt.Errorf("no pod start-up found in the inputs (%s "+
+			"named without one)", plural(len(res.Pods), "pod")))
 	}
 	return nil
 }

@@ -110,11 +110,11 @@ func rootResetFinding(t *target, fg int64, volume string, s *rootSim) (Finding, 
 	}
 	d, _ := t.decision(volume)
 	f := t.finding(idORMDefeated, Warning, volume, strings.Join(s.containers, ", "))
-	f.Message = fmt.Sprintf("fsGroupChangePolicy: OnRootMismatch, but init %s %s %s on the "+
+	f.Message = fmt.Sprintf("fsGroupChangePolicy: OnRootMismatch, but init %s %s %s %s on the "+
 		"root of %s after the kubelet's root test; it leaves the root mismatched (%s), so the "+
 		"next start's test fails and the kubelet walks the whole volume again, every start.",
 		plural(len(s.containers), "container", "containers"), strings.Join(s.containers, ", "),
-		strings.Join(s.cmds, " and "), volumeLabel(d), m)
+		plural(len(s.containers), "runs", "run"), strings.Join(s.cmds, " and "), volumeLabel(d), m)
 	f.Fix = fmt.Sprintf("Keep the root of %s at group %d with g+rwx and setgid: drop the "+
 		"command, apply it only below the root (find -mindepth 1), use a mode such as 2770, or "+
 		"move the data the application protects into a subdirectory.", volume, fg)

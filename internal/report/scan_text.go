@@ -25,7 +25,7 @@ func ScanText(w io.Writer, r *volscan.Report) error {
 	if r.Repair != nil {
 		fmt.Fprintf(w, "\nVerdict before the repair: %s\n", res.Verdict)
 	} else {
-		fmt.Fprintf(w, "\nVerdict: %s\n%s\n", res.Verdict, verdictText(res))
+		fmt.Fprintf(w, "\nVerdict: %s\n%s\n", res.Verdict, verdictText(res, r.Listing))
 	}
 
 	if res.Summary.Differ > 0 {
@@ -71,30 +71,39 @@ func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
 		res.Entries, res.Summary.Differ)
 }
 
-func verdictText(res *volscan.Result) string {
+// verdictText says what the verdict means and what to do, wrapped and indented; a listing
+// cannot be repaired from here, so its advice names the command to run where the volume is
+// mounted.
+func verdictText(res *volscan.Result, listing bool) string {
 	n := res.Summary.Differ
+	apply := "--apply"
+	if listing {
+		apply = "`startlag scan DIR --apply` where the volume is mounted"
+	}
+	var text string
 	switch res.Verdict {
 	case volscan.VerdictSafe:
-		s := "  Switching to fsGroupChangePolicy: OnRootMismatch changes nothing on disk and " +
-			"removes the walk\n  at every mount."
+		text = "Switching to fsGroupChangePolicy: OnRootMismatch changes nothing on disk and " +
+			"removes the walk at every mount."
 		if res.Incomplete() {
-			s += "\n  But part of the volume could not be read (see errors): the verdict " +
+			text += "\nBut part of the volume could not be read (see errors): the verdict " +
 				"covers only what was read."
 		}
-		return s
 	case volscan.VerdictUnsafe:
 		these := fmt.Sprintf("these %d entries", n)
 		if n == 1 {
 			these = "this entry"
 		}
-		return fmt.Sprintf("  With OnRootMismatch the kubelet would skip the walk, and %s "+
-			"would never get\n  the group or bits it gives them. Fix them once "+
-			"(--apply, or one more mount with Always),\n  re-scan, then switch.", these)
+		text = fmt.Sprintf("With OnRootMismatch the kubelet would skip the walk, and %s would "+
+			"never get the group or bits it gives them. Fix them once (%s, or one more mount "+
+			"with Always), re-scan, then switch.", these, apply)
+	default:
+		text = fmt.Sprintf("The root fails the skip test, so the next mount walks the whole "+
+			"volume even with OnRootMismatch (%s differ); every mount does while something "+
+			"resets the root. Repair with %s (the root is changed last), then OnRootMismatch "+
+			"skips the walk.", Count(n, "entry", "entries"), apply)
 	}
-	return fmt.Sprintf("  The root fails the skip test, so the next mount walks the whole volume "+
-		"even with\n  OnRootMismatch (%s differ); every mount does while something resets "+
-		"the root.\n  Repair with --apply (the root is changed last), then OnRootMismatch skips "+
-		"the walk.", Count(n, "entry", "entries"))
+	return strings.TrimSuffix(WrapText("  ", text), "\n")
 }
 
 func scanGroups(w io.Writer, title string, gs []volscan.Group) {
@@ -117,17 +126,26 @@ func scanGroups(w io.Writer, title string, gs []volscan.Group) {
 		if g.Count > int64(len(ex)) {
 			more = ", …"
 		}
-		fmt.Fprintf(w, "  %*d  %-*s  e.g. %s%s\n", countW, g.Count, keyW, walk.Escape(g.Key),
-			strings.Join(esc, ", "), more)
+		head := fmt.Sprintf("  %*d  %-*s", countW, g.Count, keyW, walk.Escape(g.Key))
+		examples := "e.g. " + strings.Join(esc, ", ") + more
+		if len([]rune(head))+2+len([]rune(examples)) <= scanTextWidth {
+			fmt.Fprintf(w, "%s  %s\n", head, examples)
+			continue
+		}
+		fmt.Fprintf(w, "%s\n%s", strings.TrimRight(head, " "),
+			WrapText(strings.Repeat(" ", countW+4), examples))
 	}
 }
+
+// scanTextWidth is the width up to which a group and its examples share a line.
+const scanTextWidth = 100
 
 func scanWalkText(w io.Writer, s *walk.Stats) {
 	if s == nil {
 		return
 	}
-	fmt.Fprintf(w, "\nWalk: %d dirs, %d files, %d symlinks, %d other", s.Dirs, s.Files,
-		s.Symlinks, s.Other)
+	fmt.Fprintf(w, "\nWalk: the root, %s, %s, %s, %d other", Count(s.Dirs, "dir", "dirs"),
+		Count(s.Files, "file", "files"), Count(s.Symlinks, "symlink", "symlinks"), s.Other)
 	if s.HardLinks > 0 {
 		fmt.Fprintf(w, ", %d hard-linked names (each visited)", s.HardLinks)
 	}
@@ -150,7 +168,8 @@ func scanListingErrors(w io.Writer, errs []error) {
 	if len(errs) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n%d listing lines were skipped (see stderr).\n", len(errs))
+	fmt.Fprintf(w, "\n%s skipped (see stderr).\n", Count(len(errs), "listing line was",
+		"listing lines were"))
 }
 
 func scanRepairText(w io.Writer, r *volscan.RepairResult) {

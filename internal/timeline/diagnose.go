@@ -446,9 +446,17 @@ func (d *diagnoser) freshWarnings() int {
 	return n
 }
 
+// pluralWord is one when n is 1, else many.
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 func (d *diagnoser) freshWarningNote(n int) string {
-	s := fmt.Sprintf("%d ownership warning(s) on secret/configMap/projected/emptyDir volumes: "+
-		"these are recreated for every pod and small", n)
+	s := fmt.Sprintf("%d ownership %s on secret/configMap/projected/emptyDir volumes: "+
+		"these are recreated for every pod and small", n, pluralWord(n, "warning", "warnings"))
 	if d.p.legacy {
 		s += "; kubelets 1.17–1.19 print this warning at every SetUp (before the 30-s timer " +
 			"existed), so the flood says nothing about time"

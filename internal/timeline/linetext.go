@@ -64,7 +64,8 @@ func (l *loader) restoreText() {
 	for _, f := range files {
 		if lost := readBack(f, byFile[f]); lost > 0 {
 			l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%s changed after it "+
-				"was read: the text of %d evidence line(s) is not shown", f, lost))
+				"was read: the text of %d evidence %s not shown", f, lost,
+				pluralWord(lost, "line is", "lines are")))
 		}
 	}
 	for _, ev := range l.resultEvidence() {

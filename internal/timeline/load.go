@@ -87,9 +87,10 @@ func Load(paths []string, opts Options) (*Result, error) {
 		}
 	}
 	if fromClock && l.yearAssumed > 0 {
-		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d log line(s) have stamps "+
+		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d log %s stamps "+
 			"without a year (klog, syslog) and no other input gives one: taking the current "+
-			"year %d (pass --year for a log from another year)", l.yearAssumed, year))
+			"year %d (pass --year for a log from another year)", l.yearAssumed,
+			pluralWord(l.yearAssumed, "line has", "lines have"), year))
 	}
 	l.anchorRelative()
 	l.finish()
