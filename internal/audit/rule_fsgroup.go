@@ -69,12 +69,19 @@ func policyPhrase(p ownership.Policy) string {
 	case ownership.PolicyAlways:
 		return "fsGroupChangePolicy: Always (explicit; the same as leaving it unset)"
 	}
-	return fmt.Sprintf("fsGroupChangePolicy: %s (not a valid value: the API server rejects "+
-		"the pod)", string(p))
+	return fmt.Sprintf("fsGroupChangePolicy: %s (not a valid value)", string(p))
 }
 
 func fsGroupMessage(t *target, d ownership.Decision) string {
 	var b strings.Builder
+	if !d.Policy.Valid() {
+		fmt.Fprintf(&b, "fsGroup %d with fsGroupChangePolicy: %s, which is not a valid value "+
+			"(Always or OnRootMismatch, case-sensitive): the API server rejects the pod, so it "+
+			"never starts. Fixed to OnRootMismatch, the kubelet walks %s only when its root "+
+			"does not match; fixed to Always, at every mount.", *d.FSGroup, string(d.Policy),
+			volumeLabel(d))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "fsGroup %d with %s: ", *d.FSGroup, policyPhrase(d.Policy))
 	switch {
 	case d.Walks == ownership.WalksDepends:

@@ -55,7 +55,10 @@ func sampleAudit() AuditReport {
 			{RuleID: "fsgroup-walk", Severity: audit.Info, Workload: web, Volume: "cache",
 				Message:  "fsGroup on an emptyDir: the walk is over a fresh directory.",
 				Fix:      "Nothing to do.",
-				Warnings: []string{webIgnoreWarning}},
+				Warnings: []string{webIgnoreWarning},
+				// The first assumption is shared with db's finding: text output lists it once.
+				Assumptions: []string{"the StorageClass is not in the input",
+					"the CSI driver is unknown"}},
 		},
 		Warnings: []string{"Deployment web (charts/app.yaml:3:1): " + webIgnoreWarning},
 		Suppressed: []audit.Suppressed{{Reason: "--ignore", Finding: audit.Finding{

@@ -28,9 +28,14 @@ type AuditText struct {
 }
 
 // Render writes r to w.
+//
+// The assumptions findings rest on recur across workloads (the same unknown StorageClass, the
+// same unknown CSI driver): each finding names them by label (A1, A2, …) and their texts are
+// listed once, after the findings.
 func (t AuditText) Render(w io.Writer, r AuditReport) error {
 	bw := bufio.NewWriter(w)
 	var last *audit.WorkloadRef
+	labels := &assumptionLabels{}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		if last == nil || *last != f.Workload {
@@ -40,10 +45,42 @@ func (t AuditText) Render(w io.Writer, r AuditReport) error {
 			t.header(bw, r, f.Workload)
 			last = &f.Workload
 		}
-		t.finding(bw, r, f)
+		t.finding(bw, r, f, labels)
 	}
+	t.assumptions(bw, labels)
 	t.suppressed(bw, r)
 	return bw.Flush()
+}
+
+// assumptionLabels numbers assumption texts in the order they first appear.
+type assumptionLabels struct {
+	texts []string
+	index map[string]int
+}
+
+// label returns the label of text ("A1", "A2", …), numbering it when it is new.
+func (l *assumptionLabels) label(text string) string {
+	if l.index == nil {
+		l.index = map[string]int{}
+	}
+	i, ok := l.index[text]
+	if !ok {
+		l.texts = append(l.texts, text)
+		i = len(l.texts)
+		l.index[text] = i
+	}
+	return fmt.Sprintf("A%d", i)
+}
+
+// assumptions lists the labelled assumption texts after the findings.
+func (t AuditText) assumptions(w *bufio.Writer, l *assumptionLabels) {
+	if len(l.texts) == 0 {
+		return
+	}
+	w.WriteString("\n" + t.paint(auditBold, "Assumptions the findings rest on:") + "\n")
+	for i, text := range l.texts {
+		w.WriteString(WrapText(fmt.Sprintf("  A%-3d ", i+1), text))
+	}
 }
 
 // suppressed lists the suppressed findings after the others, one line each with the reason
@@ -86,7 +123,8 @@ func (t AuditText) header(w *bufio.Writer, r AuditReport, wl audit.WorkloadRef) 
 }
 
 // finding writes one finding: severity, rule and subject, then why, fix, assumptions and docs.
-func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding) {
+func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding,
+	labels *assumptionLabels) {
 	sev := fmt.Sprintf("%-7s", f.Severity)
 	fmt.Fprintf(w, "  %s  %s", t.paint(severityColor(f.Severity), sev), f.RuleID)
 	if f.Volume != "" {
@@ -99,8 +137,12 @@ func (t AuditText) finding(w *bufio.Writer, r AuditReport, f *audit.Finding) {
 
 	writeField(w, "why", f.Message)
 	writeField(w, "fix", f.Fix)
-	for _, a := range f.Assumptions {
-		writeField(w, "assumes", a)
+	if len(f.Assumptions) > 0 {
+		names := make([]string, len(f.Assumptions))
+		for i, a := range f.Assumptions {
+			names[i] = labels.label(a)
+		}
+		writeField(w, "assumes", strings.Join(names, ", ")+" (listed at the end)")
 	}
 	for _, m := range f.Warnings {
 		writeField(w, "warning", m)
@@ -153,12 +195,13 @@ func WrapText(prefix, text string) string {
 	return b.String()
 }
 
-// wrapUnits splits text into words, keeping each `code span` whole.
+// wrapUnits splits text into words, keeping each `code span` whole and a count with the word
+// after it ("14 v1/Service").
 func wrapUnits(text string) []string {
 	var units []string
-	open := false
+	open, glue := false, false
 	for _, f := range strings.Fields(text) {
-		if open {
+		if open || glue {
 			units[len(units)-1] += " " + f
 		} else {
 			units = append(units, f)
@@ -166,8 +209,19 @@ func wrapUnits(text string) []string {
 		if strings.Count(f, "`")%2 == 1 {
 			open = !open
 		}
+		glue = !open && isCount(f)
 	}
 	return units
+}
+
+// isCount reports whether word is a number, digits only.
+func isCount(word string) bool {
+	for _, c := range word {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return word != ""
 }
 
 func severityColor(s audit.Severity) string {
