@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,8 +32,8 @@ const explainLong = `Build each pod's start-up timeline from kubelet logs, event
 and name the phase that ate the time and its cause (a stable cause id with a page under
 docs/causes/).
 
-Inputs are detected by content, in any mix and order; .gz files are read transparently and
-"-" reads standard input:
+Inputs are detected by content, in any mix and order; .gz files are read transparently, a
+directory stands for the files below it (hidden ones left out) and "-" reads standard input:
   kubelet / containerd / CRI-O / CSI node plugin logs (klog, journald, JSON, logrus)
   kubectl get events -o json|yaml      (core/v1 and events.k8s.io/v1)
   kubectl events / kubectl get events  (table; ages are anchored on a matching event of
@@ -61,7 +62,7 @@ Exit status:
 func newExplainCmd(s streams) *cobra.Command {
 	o := &explainOptions{}
 	cmd := &cobra.Command{
-		Use:   "explain FILE...",
+		Use:   "explain FILE|DIR|-...",
 		Short: "explain a pod's start-up timeline from logs, events and pod status",
 		Long:  explainLong,
 		Example: `  startlag explain kubelet.log events.json
@@ -114,7 +115,8 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 		return withCode(exitError, nil)
 	}
 	if o.pod != "" && len(res.Pods) == 0 {
-		return withCode(exitError, fmt.Errorf("pod %s not found in the inputs", o.pod))
+		return withCode(exitError, fmt.Errorf("pod %s not found in the inputs%s", o.pod,
+			podsNamed(res.Unselected)))
 	}
 	if len(res.Pods) == 0 {
 		return withCode(exitError, errors.New("no pod found in the inputs"))
@@ -133,6 +135,20 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 			"named without one)", plural(len(res.Pods), "pod")))
 	}
 	return nil
+}
+
+// podsNamed lists the first pods of the inputs for an error message: "; they name a, b".
+func podsNamed(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	const most = 10
+	more := ""
+	if len(keys) > most {
+		more = fmt.Sprintf(" and %d more", len(keys)-most)
+		keys = keys[:most]
+	}
+	return "; they name " + strings.Join(keys, ", ") + more
 }
 
 // anyStartUp reports whether at least one pod has a start-up to explain (phases).

@@ -90,6 +90,16 @@ func TestExplainJSONAndPodFilter(t *testing.T) {
 	}
 }
 
+// A --pod the inputs do not hold is exit 2, and the message names the pods they do hold.
+func TestExplainUnknownPodNamesThePods(t *testing.T) {
+	dir := explainCases(t)
+	code, _, errOut := explainRun(t, "", "--pod", "nope", filepath.Join(dir, "case04.pod.json"))
+	if code != exitError || !strings.Contains(errOut, "pod nope not found") ||
+		!strings.Contains(errOut, "streaming/events-broker-0") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
 // Standard input and gzip: the same events gzipped on stdin give the same answer.
 func TestExplainGzipStdin(t *testing.T) {
 	dir := explainCases(t)

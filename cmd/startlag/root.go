@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/startlag/startlag/internal/report"
 )
 
 // streams are the command's standard streams: results go to Out, messages to Err.
@@ -42,11 +44,8 @@ the kubelet's recursive fsGroup ownership change at every mount first, and the s
 hazards of the same kind (recursive chown init containers, SELinux relabels, Multi-Attach
 waits).
 
-  audit    find workloads in manifests whose volumes are re-owned or relabelled at every start
-  explain  build a pod's start-up timeline from kubelet logs, events and pod status
-  scan     check a volume: is OnRootMismatch safe, what does Always cost, repair what differs
-
 ` + exitCodesHelp,
+		Version:       report.ToolVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

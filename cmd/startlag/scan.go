@@ -51,7 +51,8 @@ and check it with --from-listing listing.txt (or - for stdin).
 --estimate times the kubelet's per-entry work on temporary files it creates (and removes)
 in the volume root, and predicts the Always walk per mount and per year.
 --apply makes exactly the kubelet's changes, only to entries that differ, the root last.
-Without --apply nothing is modified; --list prints every entry that would change.
+Without --apply no entry is changed (--estimate only adds and removes its own temporary
+files); --list prints every entry that would change.
 
 `
 
@@ -69,7 +70,12 @@ func newScanCmd(s streams) *cobra.Command {
 		Use:   "scan [DIR] [--fsgroup GID]",
 		Short: "check a volume: is OnRootMismatch safe, what does Always cost, repair what differs",
 		Long:  scanLong + scanExitHelp,
-		Args:  cobra.MaximumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
+				return usageError(fmt.Errorf("scan takes one DIR: %w", err))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), s, args)
 		},

@@ -31,6 +31,7 @@ func RenderAuditSARIF(w io.Writer, r AuditReport) error {
 		return fmt.Errorf("creating SARIF log: %w", err)
 	}
 	run := sarif.NewRunWithInformationURI("startlag", ToolURI)
+	run.Tool.Driver.WithVersion(ToolVersion())
 	for _, ri := range r.Rules {
 		addSARIFRule(run, ri)
 	}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -77,7 +79,7 @@ type loader struct {
 func Load(paths []string, opts Options) (*Result, error) {
 	l := &loader{opts: opts, b: newBuilder(), result: &Result{}, years: map[int]int{},
 		mtimes: map[string]time.Time{}}
-	for _, p := range paths {
+	for _, p := range l.expand(paths) {
 		l.first(p)
 	}
 	year, fromClock := l.year()
@@ -99,6 +101,37 @@ func Load(paths []string, opts Options) (*Result, error) {
 		return l.result, errors.Join(l.result.Problems...)
 	}
 	return l.result, nil
+}
+
+// expand replaces each directory among paths by the regular files below it, in lexical order,
+// leaving out hidden files and directories; a directory that cannot be read is a problem.
+func (l *loader) expand(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if st, err := os.Stat(p); p == "-" || err != nil || !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				l.problem(fmt.Errorf("reading %s: %w", path, err))
+				return nil
+			case path != p && strings.HasPrefix(d.Name(), "."):
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			case d.Type().IsRegular():
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			l.problem(fmt.Errorf("reading %s: %w", p, err))
+		}
+	}
+	return out
 }
 
 func (l *loader) readCount() int {
@@ -366,6 +399,8 @@ func (l *loader) finish() {
 	for i, st := range states {
 		states[i] = nil // a pod's signals can go once it is explained
 		if !l.wanted(st) {
+			l.result.Unselected = append(l.result.Unselected, Pod{Namespace: st.ref.Namespace,
+				Name: st.ref.Name, UID: st.ref.UID}.Key())
 			continue
 		}
 		l.result.Pods = append(l.result.Pods, l.explain(st, walks))

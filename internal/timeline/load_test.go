@@ -285,3 +285,32 @@ func TestYearFromClockIsAWarning(t *testing.T) {
 		}
 	}
 }
+
+// A directory stands for the regular files below it, hidden ones left out.
+func TestLoadDirectory(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "node-a")
+	hidden := filepath.Join(dir, ".cache")
+	for _, d := range []string{sub, hidden} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{filepath.Join(sub, "kubelet.log"),
+		filepath.Join(hidden, "kubelet.log")} {
+		if err := os.WriteFile(p, realLog(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	res, err := Load([]string{dir}, Options{OpenLog: openKubelog, Year: 2026})
+	if err != nil || len(res.Problems) > 0 {
+		t.Fatalf("err %v, problems %v", err, res.Problems)
+	}
+	if len(res.Inputs) != 1 || res.Inputs[0].File != filepath.Join(sub, "kubelet.log") {
+		t.Errorf("inputs %+v, want only %s", res.Inputs, filepath.Join(sub, "kubelet.log"))
+	}
+	if len(res.Pods) == 0 || res.Pods[0].Diagnosis.Cause != CauseFSGroupWalk {
+		t.Errorf("the directory's log was not explained: %d pods", len(res.Pods))
+	}
+}

@@ -177,6 +177,8 @@ type Result struct {
 	// Warnings are facts about the inputs that do not stop the explanation (e.g. a file in
 	// which no line was recognised).
 	Warnings []string
+	// Unselected are the pods Options.Pod left out, as "namespace/name" (or the UID).
+	Unselected []string
 }
 
 // InputSummary says what one input was taken for.
