@@ -94,7 +94,7 @@ func toHTMLPod(p timeline.Pod) htmlPod {
 		case ph.Inferred:
 			class = "bar inferred"
 		}
-		hp.Bars = append(hp.Bars, htmlBar{Label: ph.Name.Label(), Duration: phaseDuration(ph),
+		hp.Bars = append(hp.Bars, htmlBar{Label: p.PhaseLabel(ph), Duration: phaseDuration(ph),
 			X: svgLabelW + x, W: max(w, 1.5), Y: float64(i) * svgRowH, Class: class})
 	}
 	hp.SVGHeight = int(float64(len(p.Phases))*svgRowH) + 24

@@ -199,7 +199,7 @@ func toJSONPod(p timeline.Pod) jsonPod {
 		Phases: []jsonPhase{}, Walks: []jsonWalk{}, Notes: append([]string{}, p.Notes...),
 		Diagnosis: toJSONDiagnosis(p.Diagnosis)}
 	for _, ph := range p.Phases {
-		jp.Phases = append(jp.Phases, jsonPhase{Name: string(ph.Name), Label: ph.Name.Label(),
+		jp.Phases = append(jp.Phases, jsonPhase{Name: string(ph.Name), Label: p.PhaseLabel(ph),
 			Start: timePtr(ph.Start), End: timePtr(ph.End), DurationSeconds: secs(ph.Duration()),
 			Open: ph.Open, Inferred: ph.Inferred, Volume: ph.Volume, Detail: ph.Detail,
 			Evidence: toJSONEvidence(ph.Evidence)})

@@ -222,7 +222,7 @@ func (t *textWriter) timeline(p timeline.Pod) {
 		} else {
 			bar = t.paint(ansiBar, bar)
 		}
-		t.line(fmt.Sprintf("  %-*s|%s| %*s", labelCols-2, truncate(ph.Name.Label(), labelCols-2),
+		t.line(fmt.Sprintf("  %-*s|%s| %*s", labelCols-2, truncate(p.PhaseLabel(ph), labelCols-2),
 			bar, durCols, phaseDuration(ph)))
 	}
 	t.line(fmt.Sprintf("  %-*s %s", labelCols-2, "", axis(p.Start, p.End, barCols,

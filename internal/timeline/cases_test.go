@@ -160,7 +160,7 @@ func TestCase13SELinuxRelabel(t *testing.T) {
 func TestCase15FailingWalk(t *testing.T) {
 	_, p := loadCase(t, "cases", "case15.events.json", "case15.pod-securitycontext.yaml")
 	checkDiagnosis(t, p, CauseFSGroupWalkFailed, span(t, "19:03:32", "19:25:00"),
-		"chmod 2770", "remove fsGroup", "fsGroupPolicy: None", "no_root_squash")
+		"chgrp 3001 . && chmod 2770 .", "remove fsGroup", "fsGroupPolicy: None", "no_root_squash")
 	if p.Phases[len(p.Phases)-1].Open != true {
 		t.Error("the failing volume setup must be open at the end of the input")
 	}

@@ -251,8 +251,9 @@ func (d *diagnoser) walkFix() string {
 		d.securityContextPath()+".", 1)
 	if sc := d.securityContext(); sc != nil && sc.FSGroupChangePolicy != nil &&
 		*sc.FSGroupChangePolicy == corev1.FSGroupChangeAlways {
-		fix = "change the explicit fsGroupChangePolicy: Always to OnRootMismatch " +
-			"(in charts often podSecurityContext.fsGroupChangePolicy); " + fix
+		fix = strings.Replace(fix, "fsGroupChangePolicy: OnRootMismatch (GA since 1.23)",
+			"fsGroupChangePolicy: OnRootMismatch instead of the explicit Always (GA since "+
+				"1.23; in charts often podSecurityContext.fsGroupChangePolicy)", 1)
 	}
 	return fix
 }
@@ -278,7 +279,10 @@ func (d *diagnoser) failedWalk(ph *Phase) (Diagnosis, bool) {
 	}
 	first, last := fails[0], fails[len(fails)-1]
 	dg := Diagnosis{Cause: CauseFSGroupWalkFailed, Confidence: ConfidenceHigh,
-		Evidence: evidenceList(fails)}
+		Evidence: evidenceList(fails), Fix: causes[CauseFSGroupWalkFailed].Fix}
+	if sc := d.securityContext(); sc != nil && sc.FSGroup != nil {
+		dg.Fix = strings.Replace(dg.Fix, "<fsGroup>", fmt.Sprint(*sc.FSGroup), 1)
+	}
 	dg.Delay = last.at.Sub(first.at)
 	if dg.Delay <= 0 {
 		dg.Delay = ph.Duration()

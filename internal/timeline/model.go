@@ -16,6 +16,7 @@
 package timeline
 
 import (
+	"strings"
 	"time"
 )
 
@@ -136,6 +137,16 @@ type Pod struct {
 	Diagnosis  Diagnosis
 	// Notes are facts about the pod the reader should know (context objects used, anchors).
 	Notes []string
+}
+
+// PhaseLabel is the human name of ph in this pod: volume SetUp is "volume SetUp + walk" only
+// when an ownership walk is seen or diagnosed.
+func (p Pod) PhaseLabel(ph Phase) string {
+	if ph.Name != PhaseVolumeSetup || len(p.Walks) > 0 ||
+		strings.HasPrefix(string(p.Diagnosis.Cause), "fsgroup-walk") {
+		return ph.Name.Label()
+	}
+	return "volume SetUp"
 }
 
 // Key is "namespace/name", or the UID when the name is unknown.
