@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/startlag/startlag/internal/timeline"
@@ -112,7 +113,30 @@ var explainPage = template.Must(template.New("explain").Funcs(template.FuncMap{
 	"conf": func(c timeline.Confidence) string { return string(c) },
 	"f1":   func(f float64) string { return fmt.Sprintf("%.0f", f) },
 	"add":  func(a, b float64) float64 { return a + b },
+	"code": codeSpans,
+	"docURL": func(path string) string {
+		return ToolURI + "/blob/main/" + path
+	},
 }).Parse(explainHTML))
+
+// codeSpans escapes s for HTML and shows its `code spans` as <code>; an unpaired backtick is
+// kept as it is.
+func codeSpans(s string) template.HTML {
+	parts := strings.Split(s, "`")
+	var b strings.Builder
+	for i, p := range parts {
+		text := template.HTMLEscapeString(p)
+		switch {
+		case i%2 == 0:
+			b.WriteString(text)
+		case i == len(parts)-1:
+			b.WriteString("`" + text)
+		default:
+			b.WriteString("<code>" + text + "</code>")
+		}
+	}
+	return template.HTML(b.String())
+}
 
 const explainHTML = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -155,10 +179,10 @@ pre{background:#f6f8fa;padding:.5em;font:12px ui-monospace,Menlo,monospace;
 <tr><td>Confidence</td><td>{{conf .D.Confidence}}</td></tr>
 {{if gt .D.FilesPerSecond 0.0}}<tr><td>Walk rate</td>
 <td>{{f1 .D.FilesPerSecond}} files/s ({{.D.Files}} files processed)</td></tr>{{end}}
-<tr><td>Why</td><td>{{.D.Summary}}</td></tr>
-<tr><td>Fix</td><td>{{.D.Fix}}</td></tr>
+<tr><td>Why</td><td>{{code .D.Summary}}</td></tr>
+<tr><td>Fix</td><td>{{code .D.Fix}}</td></tr>
 {{if .D.Cost}}<tr><td>Cost</td><td>{{.D.Cost.Formula}}</td></tr>{{end}}
-<tr><td>Docs</td><td>{{.Doc}}</td></tr>
+<tr><td>Docs</td><td><a href="{{docURL .Doc}}">{{.Doc}}</a></td></tr>
 </table></div>
 {{if .D.RuledOut}}<p><b>Not the cause</b></p>
 <ul>{{range .D.RuledOut}}<li>{{.}}</li>{{end}}</ul>{{end}}
