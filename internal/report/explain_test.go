@@ -384,3 +384,21 @@ func TestExplainTextCapsDrawnPods(t *testing.T) {
 		t.Errorf("the pods beyond the cap are not listed with their step:\n%s", out)
 	}
 }
+
+// A metrics sample as evidence keeps its value within a terminal line.
+func TestDisplayTextCompactsMetricSamples(t *testing.T) {
+	cases := map[string]string{
+		`storage_operation_duration_seconds_sum{migrated="false",operation_name=` +
+			`"volume_apply_access_control",status="success",volume_plugin="kubernetes.io/` +
+			`local-volume"} 2.300308773`: "volume_apply_access_control sum = 2.300308773 " +
+			"(storage_operation_duration_seconds)",
+		`kubelet_running_pods{static=""} 3`:                           "kubelet_running_pods = 3",
+		`{"ts":1783528813.45,"msg":"Setting volume ownership","v":0}`: "Setting volume ownership",
+		`{"msg":"cut short`:                                           "cut short",
+	}
+	for in, want := range cases {
+		if got := displayText(in); got != want {
+			t.Errorf("displayText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -355,6 +356,16 @@ func (t *textWriter) evidence(e timeline.Evidence) {
 // the JSON and HTML outputs.
 func displayText(s string) string {
 	if strings.HasPrefix(s, "{") {
+		var rec struct {
+			Msg     string `json:"msg"`
+			Message string `json:"MESSAGE"`
+		}
+		if json.Unmarshal([]byte(s), &rec) == nil && rec.Msg != "" {
+			return rec.Msg
+		}
+		if rec.Message != "" && !strings.HasPrefix(rec.Message, "{") {
+			return displayText(rec.Message) // journalctl -o json: MESSAGE holds the klog line
+		}
 		if _, rest, ok := strings.Cut(s, `"msg":"`); ok {
 			return strings.ReplaceAll(rest, `\"`, `"`)
 		}
@@ -362,7 +373,41 @@ func displayText(s string) string {
 	if i := strings.Index(s, "] "); i > 0 && i < 120 && strings.Contains(s[:i], ".go:") {
 		return s[i+2:]
 	}
+	if name, rest, ok := strings.Cut(s, "{"); ok && isMetricName(name) {
+		return compactSample(name, rest)
+	}
 	return s
+}
+
+// compactSample shortens a Prometheus sample line, name{labels} value…, so that the value
+// survives truncation: `volume_apply_access_control sum = 2.3 (metric_name)` when the sample
+// has an operation_name label, else the name and the value.
+func compactSample(name, rest string) string {
+	labels, value, ok := strings.Cut(rest, "} ")
+	if !ok {
+		return name + "{" + rest
+	}
+	for _, l := range strings.Split(labels, ",") {
+		if op, ok := strings.CutPrefix(l, "operation_name="); ok {
+			base, part := name, ""
+			if i := strings.LastIndexByte(name, '_'); i > 0 {
+				base, part = name[:i], name[i+1:]
+			}
+			return fmt.Sprintf("%s %s = %s (%s)", strings.Trim(op, `"`), part, value, base)
+		}
+	}
+	return name + " = " + value
+}
+
+// isMetricName reports whether s has the shape of a Prometheus metric name.
+func isMetricName(s string) bool {
+	for _, c := range s {
+		if !(c == '_' || c == ':' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' ||
+			c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // wrapped writes prefix+text, wrapping at the width with a hanging indent.
