@@ -38,9 +38,9 @@ type explainJSONDoc struct {
 		Name      string `json:"name"`
 		Diagnosis struct {
 			Cause        string  `json:"cause"`
-			DelaySeconds float64 `json:"delay_seconds"`
+			DelaySeconds float64 `json:"delaySeconds"`
 			Cost         *struct {
-				HoursPerYear float64 `json:"hours_per_year"`
+				HoursPerYear float64 `json:"hoursPerYear"`
 			} `json:"cost"`
 		} `json:"diagnosis"`
 	} `json:"pods"`

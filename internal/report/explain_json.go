@@ -23,11 +23,11 @@ type explainDoc struct {
 	Problems []string       `json:"problems"`
 	Warnings []string       `json:"warnings"`
 	Pods     []jsonPod      `json:"pods"`
-	Cost     *jsonCostInput `json:"cost_model,omitempty"`
+	Cost     *jsonCostInput `json:"costModel,omitempty"`
 }
 
 type jsonCostInput struct {
-	RestartsPerMonth float64 `json:"restarts_per_month"`
+	RestartsPerMonth float64 `json:"restartsPerMonth"`
 	Formula          string  `json:"formula"`
 }
 
@@ -45,7 +45,7 @@ type jsonPod struct {
 	Node         string        `json:"node"`
 	Start        *time.Time    `json:"start"`
 	End          *time.Time    `json:"end"`
-	TotalSeconds float64       `json:"total_seconds"`
+	TotalSeconds float64       `json:"totalSeconds"`
 	Phases       []jsonPhase   `json:"phases"`
 	Walks        []jsonWalk    `json:"walks"`
 	Diagnosis    jsonDiagnosis `json:"diagnosis"`
@@ -57,7 +57,7 @@ type jsonPhase struct {
 	Label           string         `json:"label"`
 	Start           *time.Time     `json:"start"`
 	End             *time.Time     `json:"end"`
-	DurationSeconds float64        `json:"duration_seconds"`
+	DurationSeconds float64        `json:"durationSeconds"`
 	Open            bool           `json:"open"`
 	Inferred        bool           `json:"inferred"`
 	Volume          string         `json:"volume,omitempty"`
@@ -71,11 +71,11 @@ type jsonWalk struct {
 	Plugin          string     `json:"plugin"`
 	Start           *time.Time `json:"start"`
 	End             *time.Time `json:"end"`
-	DurationSeconds float64    `json:"duration_seconds"`
-	WarnedAt        *time.Time `json:"warned_at"`
+	DurationSeconds float64    `json:"durationSeconds"`
+	WarnedAt        *time.Time `json:"warnedAt"`
 	Files           int64      `json:"files"`
-	FilesPerSecond  float64    `json:"files_per_second"`
-	DriverSide      bool       `json:"driver_side"`
+	FilesPerSecond  float64    `json:"filesPerSecond"`
+	DriverSide      bool       `json:"driverSide"`
 	Failed          bool       `json:"failed"`
 }
 
@@ -90,22 +90,22 @@ type jsonDiagnosis struct {
 	Cause          string         `json:"cause"`
 	Title          string         `json:"title"`
 	Phase          string         `json:"phase"`
-	DelaySeconds   float64        `json:"delay_seconds"`
-	UpperBound     bool           `json:"upper_bound"`
+	DelaySeconds   float64        `json:"delaySeconds"`
+	UpperBound     bool           `json:"upperBound"`
 	Confidence     string         `json:"confidence"`
 	Summary        string         `json:"summary"`
 	Evidence       []jsonEvidence `json:"evidence"`
 	Fix            string         `json:"fix"`
 	Doc            string         `json:"doc"`
-	RuledOut       []string       `json:"ruled_out"`
+	RuledOut       []string       `json:"ruledOut"`
 	Files          int64          `json:"files,omitempty"`
-	FilesPerSecond float64        `json:"files_per_second,omitempty"`
+	FilesPerSecond float64        `json:"filesPerSecond,omitempty"`
 	Cost           *jsonCost      `json:"cost"`
 }
 
 type jsonCost struct {
-	RestartsPerMonth float64 `json:"restarts_per_month"`
-	HoursPerYear     float64 `json:"hours_per_year"`
+	RestartsPerMonth float64 `json:"restartsPerMonth"`
+	HoursPerYear     float64 `json:"hoursPerYear"`
 	Formula          string  `json:"formula"`
 }
 
@@ -136,7 +136,7 @@ func (ExplainJSON) Render(w io.Writer, res *timeline.Result) error {
 	bw.WriteString("]")
 	if doc.Cost != nil {
 		bw.WriteString(",\n")
-		if err := writeFields(bw, []docField{{"cost_model", doc.Cost}}); err != nil {
+		if err := writeFields(bw, []docField{{"costModel", doc.Cost}}); err != nil {
 			return err
 		}
 	}
@@ -188,7 +188,7 @@ func toExplainDoc(res *timeline.Result) explainDoc {
 	}
 	if res.RestartsPerMonth > 0 {
 		doc.Cost = &jsonCostInput{RestartsPerMonth: res.RestartsPerMonth,
-			Formula: "hours_per_year = delay_seconds × restarts_per_month × 12 / 3600"}
+			Formula: "hoursPerYear = delaySeconds × restartsPerMonth × 12 / 3600"}
 	}
 	return doc
 }

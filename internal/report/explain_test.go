@@ -121,29 +121,29 @@ func TestExplainJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireKeys(t, "document", doc, "schema", "inputs", "problems", "warnings", "pods",
-		"cost_model")
+		"costModel")
 	if doc["schema"] != ExplainSchema {
 		t.Errorf("schema = %v", doc["schema"])
 	}
 	pod := doc["pods"].([]any)[0].(map[string]any)
 	requireKeys(t, "pod", pod, "namespace", "name", "uid", "node", "start", "end",
-		"total_seconds", "phases", "walks", "diagnosis", "notes")
+		"totalSeconds", "phases", "walks", "diagnosis", "notes")
 	phase := pod["phases"].([]any)[0].(map[string]any)
-	requireKeys(t, "phase", phase, "name", "label", "start", "end", "duration_seconds", "open",
+	requireKeys(t, "phase", phase, "name", "label", "start", "end", "durationSeconds", "open",
 		"inferred", "evidence")
 	d := pod["diagnosis"].(map[string]any)
-	requireKeys(t, "diagnosis", d, "cause", "title", "phase", "delay_seconds", "upper_bound",
-		"confidence", "summary", "evidence", "fix", "doc", "ruled_out", "cost",
-		"files_per_second")
+	requireKeys(t, "diagnosis", d, "cause", "title", "phase", "delaySeconds", "upperBound",
+		"confidence", "summary", "evidence", "fix", "doc", "ruledOut", "cost",
+		"filesPerSecond")
 	ev := d["evidence"].([]any)[0].(map[string]any)
 	requireKeys(t, "evidence", ev, "file", "line", "text")
 	if d["cause"] != "fsgroup-walk" || d["doc"] != "docs/causes/fsgroup-walk.md" {
 		t.Errorf("diagnosis = %v", d)
 	}
 	cost := d["cost"].(map[string]any)
-	wantHours := d["delay_seconds"].(float64) * 10 * 12 / 3600
-	if got := cost["hours_per_year"].(float64); got-wantHours > 0.01 || wantHours-got > 0.01 {
-		t.Errorf("hours_per_year = %v, want %v", got, wantHours)
+	wantHours := d["delaySeconds"].(float64) * 10 * 12 / 3600
+	if got := cost["hoursPerYear"].(float64); got-wantHours > 0.01 || wantHours-got > 0.01 {
+		t.Errorf("hoursPerYear = %v, want %v", got, wantHours)
 	}
 }
 

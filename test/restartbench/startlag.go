@@ -69,7 +69,7 @@ type explained struct {
 		Name      string `json:"name"`
 		Diagnosis *struct {
 			Cause string  `json:"cause"`
-			Delay float64 `json:"delay_seconds"`
+			Delay float64 `json:"delaySeconds"`
 		} `json:"diagnosis"`
 	} `json:"pods"`
 }
