@@ -159,6 +159,12 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	if err != nil {
 		return usageError(err)
 	}
+	if c.kubeMinor > newestKubeMinor {
+		fmt.Fprintf(s.Err, "startlag: warning: --kube-version %s is newer than the kubelet "+
+			"startlag models (1.%d); audited as 1.%d\n", o.kubeVersion, newestKubeMinor,
+			newestKubeMinor)
+		c.kubeMinor = newestKubeMinor
+	}
 
 	defer relaxGC()()
 	set := manifest.Load(ctx, args, s.In)

@@ -237,7 +237,11 @@ func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {
 	opt := o.checkOptions(s)
 	var done atomic.Int64
 	opt.Progress = &done
-	bar := report.StartProgress(s.Err, "scanning", progressTotal(dir), done.Load)
+	label := "scanning"
+	if o.apply {
+		label = "repairing"
+	}
+	bar := report.StartProgress(s.Err, label, progressTotal(dir), done.Load)
 	rep, err := o.walkDir(ctx, dir, src, opt)
 	bar.Stop()
 	if errors.Is(err, context.Canceled) {

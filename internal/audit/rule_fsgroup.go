@@ -68,6 +68,9 @@ func policyPhrase(p ownership.Policy) string {
 		return "no fsGroupChangePolicy (the kubelet then walks every time, as with Always)"
 	case ownership.PolicyAlways:
 		return "fsGroupChangePolicy: Always (explicit; the same as leaving it unset)"
+	case ownership.PolicyOnRootMismatch:
+		return "fsGroupChangePolicy: OnRootMismatch, which this Kubernetes version ignores " +
+			"(see assumptions)"
 	}
 	return fmt.Sprintf("fsGroupChangePolicy: %s (not a valid value)", string(p))
 }
@@ -103,6 +106,11 @@ func fsGroupMessage(t *target, d ownership.Decision) string {
 }
 
 func fsGroupFix(t *target, d ownership.Decision) string {
+	if d.Policy == ownership.PolicyOnRootMismatch {
+		return "Upgrade to Kubernetes 1.20 or later, where the kubelet honours " +
+			"fsGroupChangePolicy by default, or turn on the ConfigurableFSGroupPolicy feature " +
+			"gate on the API server and every kubelet (1.18, 1.19)."
+	}
 	fix := fmt.Sprintf("Set %s.securityContext.fsGroupChangePolicy: OnRootMismatch; the "+
 		"kubelet then skips the walk whenever the volume root already has group %d, g+rwx and "+
 		"setgid (run `startlag scan` on the volume first to see whether the files below match).",

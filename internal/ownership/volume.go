@@ -210,7 +210,27 @@ func Decide(in Input) []Decision {
 			out = append(out, decideTemplate(in, t))
 		}
 	}
+	for i := range out {
+		gatePolicy(in, &out[i])
+	}
 	return out
+}
+
+// configurablePolicyMinor is the first minor version whose kubelet honours fsGroupChangePolicy
+// by default: the ConfigurableFSGroupPolicy feature gate was alpha (off) in 1.18 and 1.19, beta
+// (on) from 1.20 and GA in 1.23.
+const configurablePolicyMinor = 20
+
+// gatePolicy withdraws OnRootMismatch on clusters older than configurablePolicyMinor, whose
+// kubelet walks regardless unless the gate was turned on.
+func gatePolicy(in Input, d *Decision) {
+	if in.minor() >= configurablePolicyMinor || !d.SkipsWhenRootMatches() {
+		return
+	}
+	d.PolicyHonoured = false
+	d.Assumptions = append(d.Assumptions, fmt.Sprintf("Kubernetes 1.%d targeted: the "+
+		"ConfigurableFSGroupPolicy feature gate is off (its default before 1.20), so the "+
+		"kubelet ignores fsGroupChangePolicy and walks at every mount", in.minor()))
 }
 
 // DecideOne returns the decision for the named volume; ok is false when the pod template

@@ -485,3 +485,28 @@ func TestWalksAndKindStrings(t *testing.T) {
 		t.Errorf("out of range String: %q %q", Walks(9), Kind(99))
 	}
 }
+
+// Before 1.20 the ConfigurableFSGroupPolicy gate is off by default (alpha in 1.18 and 1.19): the
+// kubelet ignores OnRootMismatch and walks at every mount, saying so as an assumption.
+func TestOnRootMismatchBeforeTheGateWasOn(t *testing.T) {
+	objs := Objects{PVCs: []*corev1.PersistentVolumeClaim{pvc("c", "sc",
+		[]corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce})},
+		PVs: []*corev1.PersistentVolume{csiPV("c", "d.example.com", "ext4",
+			[]corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce})}}
+	for _, c := range []struct {
+		minor  int
+		hazard bool
+	}{{18, true}, {19, true}, {20, false}, {37, false}} {
+		in := Input{Namespace: "ns", Spec: podSpec(gid, "OnRootMismatch", false,
+			pvcVol("v", "c", false)), Objects: objs, KubeMinor: c.minor}
+		d, _ := DecideOne(in, "v")
+		if d.RestartHazard() != c.hazard || d.SkipsWhenRootMatches() == c.hazard {
+			t.Errorf("1.%d: hazard %v, skips %v; want hazard %v", c.minor, d.RestartHazard(),
+				d.SkipsWhenRootMatches(), c.hazard)
+		}
+		named := strings.Contains(strings.Join(d.Assumptions, " "), "ConfigurableFSGroupPolicy")
+		if named != c.hazard {
+			t.Errorf("1.%d: assumptions %q", c.minor, d.Assumptions)
+		}
+	}
+}
