@@ -56,6 +56,8 @@ type auditOptions struct {
 	failOn      string
 	ignore      []string
 	kubeVersion string
+	// selinuxNodes: the nodes enforce SELinux (--selinux-nodes).
+	selinuxNodes bool
 }
 
 const auditExitHelp = `Exit status:
@@ -88,6 +90,8 @@ func newAuditCmd(s streams) *cobra.Command {
 	f.StringArrayVar(&o.ignore, "ignore", nil, "drop the findings of this rule id (repeatable)")
 	f.StringVar(&o.kubeVersion, "kube-version", o.kubeVersion,
 		"Kubernetes version of the target cluster (MAJOR.MINOR)")
+	f.BoolVar(&o.selinuxNodes, "selinux-nodes", false, "the nodes enforce SELinux: "+
+		"selinux-relabel also audits pods without seLinuxOptions (the runtime labels them)")
 	return cmd
 }
 
@@ -171,7 +175,8 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	res := audit.Run(set, audit.Options{Ignore: o.ignore, KubeMinor: c.kubeMinor})
+	res := audit.Run(set, audit.Options{Ignore: o.ignore, KubeMinor: c.kubeMinor,
+		SELinuxNodes: o.selinuxNodes})
 	rep := report.NewAuditReport(set, res, c.rules, fmt.Sprintf("1.%d", c.kubeMinor), c.failOn)
 
 	if err := c.renderer.Render(s.Out, rep); err != nil {

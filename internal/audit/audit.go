@@ -16,6 +16,10 @@ type Options struct {
 	// whose outcome depends on feature states (SELinuxMount) use it. Zero means the newest
 	// version startlag models.
 	KubeMinor int
+	// SELinuxNodes says the nodes enforce SELinux, so that every pod is labelled (by the
+	// runtime, with a random level, when the pod sets none) and selinux-relabel audits pods
+	// without seLinuxOptions too.
+	SELinuxNodes bool
 }
 
 // Suppressed is a finding dropped by an annotation on the workload or by --ignore.

@@ -29,8 +29,13 @@ var ruleSELinuxRelabel = Rule{
 const selinuxNodeNote = "the nodes run SELinux in enforcing mode and the container runtime " +
 	"has SELinux enabled (otherwise nothing is relabelled)"
 
+// selinuxNodesNote is the node assumption under --selinux-nodes, which states it.
+const selinuxNodesNote = "the container runtime has SELinux enabled (the nodes enforce " +
+	"SELinux, as --selinux-nodes states)"
+
 func checkSELinuxRelabel(t *target) []Finding {
-	if !ownership.PodSetsSELinux(t.spec) {
+	labelled := ownership.PodSetsSELinux(t.spec)
+	if !labelled && !t.selinuxNodes {
 		return nil
 	}
 	var out []Finding
@@ -43,11 +48,19 @@ func checkSELinuxRelabel(t *target) []Finding {
 			continue
 		}
 		f := t.finding(idSELinuxRelabel, Warning, d.Volume, "")
-		f.Message = fmt.Sprintf("the pod sets seLinuxOptions, and %s cannot be mounted with "+
-			"-o context: %s. The container runtime relabels every file of it when it creates "+
-			"each container that mounts it, at every start.", volumeLabel(d), s.Reason)
+		who := "the pod sets seLinuxOptions"
+		note := selinuxNodeNote
+		if t.selinuxNodes {
+			note = selinuxNodesNote
+			if !labelled {
+				who = "the nodes enforce SELinux and the pod sets no seLinuxOptions"
+			}
+		}
+		f.Message = fmt.Sprintf("%s, and %s cannot be mounted with -o context: %s. The "+
+			"container runtime relabels every file of it when it creates each container that "+
+			"mounts it, at every start.", who, volumeLabel(d), s.Reason)
 		f.Fix = selinuxFix(t, d, s)
-		f.Assumptions = append([]string{selinuxNodeNote}, s.Assumptions...)
+		f.Assumptions = append([]string{note}, s.Assumptions...)
 		out = append(out, f)
 	}
 	return out

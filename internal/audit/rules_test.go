@@ -337,10 +337,14 @@ func TestSELinuxRelabelRule(t *testing.T) {
 	oneFinding(t, only(audit1(t, manifest.Storage{}, labelled("")), idSELinuxRelabel),
 		Warning, "random MCS level")
 
-	// case13: no seLinuxOptions at all is not flagged statically.
+	// case13: no seLinuxOptions at all is not flagged statically, unless the nodes are known
+	// to enforce SELinux: the runtime then labels the pod with a random level.
 	w := labelled("x")
 	w.Template.Spec.SecurityContext.SELinuxOptions = nil
 	none(t, only(audit1(t, manifest.Storage{}, w), idSELinuxRelabel))
+	res := Run(&manifest.Set{Workloads: []manifest.Workload{w}}, Options{SELinuxNodes: true})
+	oneFinding(t, only(res, idSELinuxRelabel), Warning, "sets no seLinuxOptions",
+		"random MCS level")
 
 	// Eligible for -o context: RWOP claim, seLinuxMount driver, 1.30.
 	on := true
@@ -352,7 +356,7 @@ func TestSELinuxRelabelRule(t *testing.T) {
 		CSIDrivers: []*storagev1.CSIDriver{{ObjectMeta: metav1.ObjectMeta{Name: "rbd.csi.ceph.com"},
 			Spec: storagev1.CSIDriverSpec{SELinuxMount: &on}}},
 	}
-	res := Run(&manifest.Set{Workloads: []manifest.Workload{labelled("s0:c1,c2")}, Storage: st},
+	res = Run(&manifest.Set{Workloads: []manifest.Workload{labelled("s0:c1,c2")}, Storage: st},
 		Options{KubeMinor: 30})
 	none(t, only(res, idSELinuxRelabel))
 }

@@ -21,6 +21,8 @@ type target struct {
 	decisions []ownership.Decision
 	peers     []*target
 	hits      []initHit // cached by initHits; nil until first use
+	// selinuxNodes: the nodes are known to enforce SELinux (Options.SELinuxNodes).
+	selinuxNodes bool
 }
 
 func newTargets(set *manifest.Set, opts Options) []*target {
@@ -33,6 +35,7 @@ func newTargets(set *manifest.Set, opts Options) []*target {
 	ts := make([]*target, len(set.Workloads))
 	for i := range set.Workloads {
 		ts[i] = newTarget(&set.Workloads[i], objs, opts.KubeMinor)
+		ts[i].selinuxNodes = opts.SELinuxNodes
 	}
 	for _, t := range ts {
 		t.peers = ts
