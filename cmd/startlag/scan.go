@@ -21,6 +21,7 @@ import (
 type scanOptions struct {
 	fsGroup          int64
 	readOnly         bool
+	rootSquash       bool
 	workers          int
 	oneFileSystem    bool
 	output           string
@@ -46,7 +47,12 @@ Verdicts (also the exit status):
 
 Offline: on a machine where the volume is mounted, run
   cd MOUNTPOINT && ` + volscan.FindCommand + ` > listing.txt
-and check it with --from-listing listing.txt (or - for stdin).
+and check it with --from-listing listing.txt (or - for stdin). The output of ls -lanR DIR
+(or ls -lan for one directory), e.g. from an NFS server, is read too.
+
+--root-squash: for NFS exports with root_squash (the default), the kubelet's walk runs as
+nobody; scan then lists the directories it could not open (the walk fails there and the pod
+does not start) and the entries it may not change.
 
 --estimate times the kubelet's per-entry work on temporary files it creates (and removes)
 in the volume root, and predicts the Always walk per mount and per year.
@@ -83,6 +89,9 @@ func newScanCmd(s streams) *cobra.Command {
 	f := cmd.Flags()
 	f.Int64Var(&o.fsGroup, "fsgroup", -1, "the pod's fsGroup; -1 takes the volume root's group")
 	f.BoolVar(&o.readOnly, "read-only", false, "the volume is mounted read-only (0440/0550 masks)")
+	f.BoolVar(&o.rootSquash, "root-squash", false,
+		"the volume is NFS exported with root_squash: say what a kubelet acting as nobody "+
+			"cannot open or change")
 	f.IntVarP(&o.workers, "workers", "j", walk.DefaultWorkers, "parallel walkers")
 	f.BoolVarP(&o.oneFileSystem, "one-file-system", "x", false,
 		"do not descend into nested mounts (the kubelet does)")
@@ -143,7 +152,8 @@ func (o *scanOptions) run(ctx context.Context, s streams, args []string) error {
 }
 
 func (o *scanOptions) checkOptions(s streams) volscan.Options {
-	opt := volscan.Options{FSGroup: o.fsGroup, ReadOnly: o.readOnly, TopK: o.topK,
+	opt := volscan.Options{FSGroup: o.fsGroup, ReadOnly: o.readOnly, RootSquash: o.rootSquash,
+		TopK: o.topK,
 		Walk: walk.Options{Workers: o.workers, OneFileSystem: o.oneFileSystem}}
 	if o.list {
 		opt.OnOffender = func(of volscan.Offender) {

@@ -127,3 +127,29 @@ func TestEntryTypeString(t *testing.T) {
 		t.Errorf("types = %q", got)
 	}
 }
+
+// root_squash: the kubelet acts as 65534; case15's raft/ (drwx------ 3001:3001) cannot be
+// listed, its export root (drwxrwxr-x) can; nothing owned by 3001 can be changed.
+func TestSquashedWalk(t *testing.T) {
+	cases := []struct {
+		e                  Entry
+		cannotOpen, change bool
+	}{
+		{Entry{Type: TypeDir, Mode: 0o700, UID: 3001, GID: 3001}, true, true},
+		{Entry{Type: TypeDir, Mode: 0o775, UID: 3001, GID: 3001}, false, true},
+		{Entry{Type: TypeDir, Mode: 0o2770, UID: 3001, GID: 3001}, true, false},
+		{Entry{Type: TypeFile, Mode: 0o600, UID: 3001, GID: 3001}, false, true},
+		{Entry{Type: TypeFile, Mode: 0o660, UID: 3001, GID: 3001}, false, false},
+		{Entry{Type: TypeDir, Mode: 0o700, UID: SquashID, GID: 3001}, false, false},
+		{Entry{Type: TypeDir, Mode: 0o750, UID: 0, GID: SquashID}, false, true},
+		{Entry{Type: TypeFile, Mode: 0o600, UID: SquashID, GID: 3001}, false, false},
+		{Entry{Type: TypeFile, Mode: 0o600, UID: SquashID, GID: 0}, false, true},
+	}
+	for _, c := range cases {
+		got := SquashedWalk(c.e, 3001, false)
+		if got.CannotOpen != c.cannotOpen || got.CannotChange != c.change {
+			t.Errorf("%v %#o %d:%d: %+v, want cannotOpen %v cannotChange %v", c.e.Type,
+				c.e.Mode, c.e.UID, c.e.GID, got, c.cannotOpen, c.change)
+		}
+	}
+}

@@ -214,8 +214,10 @@ func wrapUnits(text string) []string {
 	return units
 }
 
-// isCount reports whether word is a number, digits only.
+// isCount reports whether word is a number, digits only, possibly after an opening
+// parenthesis.
 func isCount(word string) bool {
+	word = strings.TrimPrefix(word, "(")
 	for _, c := range word {
 		if c < '0' || c > '9' {
 			return false

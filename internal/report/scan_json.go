@@ -40,6 +40,16 @@ type scanDoc struct {
 	Elapsed       float64         `json:"elapsedSeconds"`
 	Repair        *scanRepair     `json:"repair"`
 	Estimate      *scanEstimate   `json:"estimate"`
+	RootSquash    *scanSquash     `json:"rootSquash,omitempty"`
+}
+
+// scanSquash is what a kubelet squashed to nobody could not do (--root-squash).
+type scanSquash struct {
+	UID            int      `json:"uid"`
+	CannotOpen     int64    `json:"cannotOpen"`
+	OpenExamples   []string `json:"cannotOpenExamples"`
+	CannotChange   int64    `json:"cannotChange"`
+	ChangeExamples []string `json:"cannotChangeExamples"`
 }
 
 type scanRoot struct {
@@ -118,6 +128,11 @@ func scanDocOf(r *volscan.Report) scanDoc {
 	if r.Repair != nil {
 		d.Repair = repairDoc(r.Repair)
 	}
+	if s := res.Squash; s != nil {
+		d.RootSquash = &scanSquash{UID: ownership.SquashID, CannotOpen: s.CannotOpen,
+			OpenExamples: escPaths(s.OpenExamples), CannotChange: s.CannotChange,
+			ChangeExamples: escPaths(s.ChangeExamples)}
+	}
 	if e := r.Estimate; e != nil {
 		d.Estimate = &scanEstimate{UsedInodes: e.UsedInodes,
 			KubeletPerEntryUS: float64(e.KubeletPerEntry.Nanoseconds()) / 1e3,
@@ -139,6 +154,14 @@ func rootDoc(ri volscan.RootInfo) scanRoot {
 		}
 	}
 	return d
+}
+
+func escPaths(ps []string) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = walk.Escape(p)
+	}
+	return out
 }
 
 func escGroups(gs []volscan.Group) []volscan.Group {

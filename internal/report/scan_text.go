@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/startlag/startlag/internal/ownership"
 	"github.com/startlag/startlag/internal/volscan"
 	"github.com/startlag/startlag/internal/walk"
 )
@@ -33,6 +34,7 @@ func ScanText(w io.Writer, r *volscan.Report) error {
 		scanGroups(w, "By owner", volscan.Sorted(res.Summary.ByOwner))
 		scanGroups(w, "By subtree", volscan.Sorted(res.Summary.BySubtree))
 	}
+	scanSquashText(w, res)
 	scanWalkText(w, res.Walk)
 	scanListingErrors(w, r.ListingErrors)
 	if r.Repair != nil {
@@ -77,7 +79,10 @@ func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
 func verdictText(res *volscan.Result, listing bool) string {
 	n := res.Summary.Differ
 	apply := "--apply"
-	if listing {
+	switch {
+	case res.Squash != nil:
+		apply = "`startlag scan DIR --apply` on the NFS server, where root is not squashed"
+	case listing:
 		apply = "`startlag scan DIR --apply` where the volume is mounted"
 	}
 	var text string
@@ -139,6 +144,44 @@ func scanGroups(w io.Writer, title string, gs []volscan.Group) {
 
 // scanTextWidth is the width up to which a group and its examples share a line.
 const scanTextWidth = 100
+
+// scanSquashText says what a walk squashed to nobody could not do, and whether one runs.
+func scanSquashText(w io.Writer, res *volscan.Result) {
+	s := res.Squash
+	if s == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nRoot squash (the kubelet's walk runs as uid %d):\n", ownership.SquashID)
+	if s.CannotOpen == 0 && s.CannotChange == 0 {
+		fmt.Fprintln(w, "  a walk could open and change every entry.")
+		return
+	}
+	if s.CannotOpen > 0 {
+		fmt.Fprint(w, WrapText("  ", fmt.Sprintf("%s it cannot open: a walk fails there "+
+			"(permission denied), SetUp fails and the pod does not start. e.g. %s",
+			Count(s.CannotOpen, "directory", "directories"), escJoin(s.OpenExamples))))
+	}
+	if s.CannotChange > 0 {
+		fmt.Fprint(w, WrapText("  ", fmt.Sprintf("%s it may not change (not owned by it): "+
+			"each failure is logged and skipped. e.g. %s", Count(s.CannotChange, "entry",
+			"entries"), escJoin(s.ChangeExamples))))
+	}
+	if res.Root.Mismatch == 0 {
+		fmt.Fprintln(w, "  With OnRootMismatch the root passes the test, so no walk runs.")
+		return
+	}
+	fmt.Fprint(w, WrapText("  ", "The root fails the OnRootMismatch test, so the walk runs: "+
+		"make the root pass it once on the server (chgrp and chmod 2770 or 2775 there), or "+
+		"drop fsGroup."))
+}
+
+func escJoin(paths []string) string {
+	esc := make([]string, len(paths))
+	for i, p := range paths {
+		esc[i] = walk.Escape(p)
+	}
+	return strings.Join(esc, ", ")
+}
 
 func scanWalkText(w io.Writer, s *walk.Stats) {
 	if s == nil {

@@ -47,6 +47,38 @@ type Options struct {
 	OnOffender func(Offender)
 	// Progress, when set, is incremented once per entry walked (for a progress display).
 	Progress *atomic.Int64
+	// RootSquash: the volume is NFS exported with root_squash, so the kubelet's walk runs as
+	// ownership.SquashID; Result.Squash then says what it could not open or change.
+	RootSquash bool
+}
+
+// SquashSummary is what a squashed kubelet walk could not do (see ownership.SquashedWalk).
+type SquashSummary struct {
+	mu sync.Mutex
+	// CannotOpen counts directories the walk cannot list: it fails there and the pod does not
+	// start. CannotChange counts entries it must change but may not (logged and skipped).
+	CannotOpen, CannotChange int64
+	// OpenExamples and ChangeExamples are the smallest paths of each, at most Options.TopK.
+	OpenExamples, ChangeExamples []string
+	topK                         int
+}
+
+// add records e at path; it is safe for concurrent use.
+func (s *SquashSummary) add(path string, e ownership.Entry, opt Options) {
+	sq := ownership.SquashedWalk(e, opt.FSGroup, opt.ReadOnly)
+	if !sq.CannotOpen && !sq.CannotChange {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sq.CannotOpen {
+		s.CannotOpen++
+		s.OpenExamples = keepSmallest(s.OpenExamples, path, s.topK)
+	}
+	if sq.CannotChange {
+		s.CannotChange++
+		s.ChangeExamples = keepSmallest(s.ChangeExamples, path, s.topK)
+	}
 }
 
 // RootInfo is the volume root as the OnRootMismatch test sees it.
@@ -70,6 +102,8 @@ type Result struct {
 	// Walk holds the walker's statistics; nil for a listing.
 	Walk    *walk.Stats
 	Elapsed time.Duration
+	// Squash is set under Options.RootSquash.
+	Squash *SquashSummary
 }
 
 // Incomplete reports whether part of the volume could not be read, so a safe verdict is
@@ -143,6 +177,9 @@ func checkRoot(ctx context.Context, root *walk.Root, opt Options) (*Result, erro
 			opt.Progress.Add(1)
 		}
 		oe := EntryOf(&e.Stat)
+		if res.Squash != nil {
+			res.Squash.add(e.Path(), oe, opt)
+		}
 		c := ownership.WalkChange(oe, opt.FSGroup, opt.ReadOnly)
 		if !c.Differs() {
 			return nil
@@ -178,6 +215,10 @@ func newResult(source string, rootEntry ownership.Entry, opt Options) *Result {
 		Entry:    rootEntry,
 		Mismatch: ownership.CheckRoot(rootEntry, opt.FSGroup, opt.ReadOnly),
 		Change:   ownership.WalkChange(rootEntry, opt.FSGroup, opt.ReadOnly),
+	}
+	if opt.RootSquash {
+		res.Squash = &SquashSummary{topK: newSummary(opt.TopK).TopK}
+		res.Squash.add(".", rootEntry, opt)
 	}
 	if res.Root.Change.Differs() {
 		o := Offender{Path: ".", Entry: rootEntry, Change: res.Root.Change}

@@ -2,6 +2,7 @@ package volscan
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +44,8 @@ func ParseListingLine(line string) (ownership.Entry, string, error) {
 	uid, rest, ok3 := strings.Cut(rest, " ")
 	gid, path, ok4 := strings.Cut(rest, " ")
 	if !ok1 || !ok2 || !ok3 || !ok4 || path == "" {
-		return e, "", errors.New("want 5 fields: type mode uid gid path (" + FindCommand + ")")
+		return e, "", errors.New("not a listing line: want the output of " + FindCommand +
+			" (type mode uid gid path) or of " + LsCommand)
 	}
 
 	t, err := parseType(typ)
@@ -80,34 +82,74 @@ func parseType(s string) (ownership.EntryType, error) {
 	return 0, fmt.Errorf("type %q is not one of f d l p s c b D", s)
 }
 
-// ReadListing reads FindCommand output from r (named name in errors) and calls fn for every
-// entry, the root first. Blank lines and lines starting with # are skipped. The first entry
-// is the root (find prints its starting point first); later paths must lie below it. Bad
-// lines are returned as *LineError values and skipped; the returned error is a read error.
+// ReadListing reads FindCommand output, or `ls -lan` / LsCommand output, from r (named name
+// in errors) and calls fn for every entry, the root first. Blank lines, lines starting with #,
+// ls's "total N" lines and pasted shell prompts ("$ ls ...") are skipped. In find output the
+// first entry is the root (find prints its starting point first) and later paths must lie
+// below it; in ls output the root is the first listing's "." entry. Bad lines are returned as
+// *LineError values and skipped; the returned error is a read error.
 func ReadListing(r io.Reader, name string, fn func(ListingEntry)) ([]error, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var errs []error
-	root := ""
+	lr := listingReader{}
 	for ln := 1; sc.Scan(); ln++ {
 		line := strings.TrimSuffix(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		e, p, err := ParseListingLine(line)
-		if err == nil {
-			p, err = relativeTo(&root, p)
-		}
+		le, use, err := lr.line(line)
 		if err != nil {
 			errs = append(errs, &LineError{File: name, Line: ln, Err: err})
 			continue
 		}
-		fn(ListingEntry{Line: ln, Path: p, Entry: e})
+		if use {
+			le.Line = ln
+			fn(le)
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return errs, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return errs, nil
+}
+
+// listingReader parses the lines of one listing, find or ls output, in order.
+type listingReader struct {
+	root string // the find listing's root path
+	ls   lsListing
+}
+
+// line parses one line; use is false for lines without an entry.
+func (lr *listingReader) line(line string) (le ListingEntry, use bool, err error) {
+	switch {
+	case strings.TrimSpace(line) == "" || isLsListingNoise(line):
+		return le, false, nil
+	case strings.HasPrefix(line, "#") && !isLsMode(firstField(line)):
+		return le, false, nil
+	}
+	if ok, err := lr.ls.header(line); ok || err != nil {
+		return le, false, err
+	}
+	if isLsMode(firstField(line)) {
+		return lr.lsEntry(line)
+	}
+	e, p, err := ParseListingLine(line)
+	if err == nil {
+		p, err = relativeTo(&lr.root, p)
+	}
+	return ListingEntry{Path: p, Entry: e}, err == nil, err
+}
+
+// lsEntry parses an `ls -ln` entry line.
+func (lr *listingReader) lsEntry(line string) (ListingEntry, bool, error) {
+	e, name, err := parseLsLine(strings.TrimLeft(line, " "))
+	if err != nil {
+		return ListingEntry{}, false, err
+	}
+	if !lr.ls.rootSet && name != "." {
+		return ListingEntry{}, false, fmt.Errorf("entry %q before the root's \".\" entry: list "+
+			"with ls -a (%s)", name, LsCommand)
+	}
+	p, skip := lr.ls.entry(name)
+	return ListingEntry{Path: p, Entry: e}, !skip, nil
 }
 
 // relativeTo returns p relative to the listing's root as "." or "./a/b"; the first path seen
@@ -147,6 +189,9 @@ func ListingCheck(r io.Reader, name string, opt Options) (*Result, []error, erro
 			return
 		}
 		res.Entries++
+		if res.Squash != nil {
+			res.Squash.add(le.Path, le.Entry, opt)
+		}
 		c := ownership.WalkChange(le.Entry, opt.FSGroup, opt.ReadOnly)
 		if c.Differs() {
 			o := Offender{Path: le.Path, Entry: le.Entry, Change: c}
@@ -172,16 +217,10 @@ func ListingCheck(r io.Reader, name string, opt Options) (*Result, []error, erro
 func ListingRootGID(data []byte) (int64, bool) {
 	var gid int64
 	found := false
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() && !found {
-		line := strings.TrimSuffix(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
+	ReadListing(bytes.NewReader(data), "", func(le ListingEntry) {
+		if !found {
+			gid, found = int64(le.Entry.GID), true
 		}
-		if e, _, err := ParseListingLine(line); err == nil {
-			gid, found = int64(e.GID), true
-		}
-	}
+	})
 	return gid, found
 }

@@ -154,8 +154,13 @@ func FuzzReadListing(f *testing.F) {
 	f.Add("d 02770 0 3000 .\nf 0644 0 0 ./a b\n")
 	f.Add("d 0755 0 0 /x/\nl 0777 1 2 /x/y\nbad\n")
 	f.Add("# c\r\n\r\nf 07777 4294967295 4294967295 ./\xff\n")
+	f.Add("/v:\ntotal 8\ndrwxrwsr-x 3 0 5 4096 Feb 14 18:51 .\n-rw------- 1 0 5 0 Feb 14 " +
+		"18:51 a\n\n/v/d:\ndrwx------ 2 0 5 1 2026-02-14 18:51 .\n-rw-r--r-- 1 0 0 1 2026-02-14 " +
+		"18:51 b -> c\n")
+	f.Add("$ ls -lan\ndrwxr-xr-x 3 1 1 4 Feb 14 18:51 x\ndrwxr-xr-x 3 1 1 4 Feb 14 18:51 .\n")
 	f.Fuzz(func(t *testing.T, in string) {
-		res, errs, err := ListingCheck(strings.NewReader(in), "fuzz", Options{FSGroup: 5})
+		res, errs, err := ListingCheck(strings.NewReader(in), "fuzz", Options{FSGroup: 5,
+			RootSquash: true})
 		if err != nil {
 			return
 		}
@@ -164,6 +169,9 @@ func FuzzReadListing(f *testing.F) {
 		}
 		if res.Summary.Differ > res.Entries {
 			t.Fatalf("%d offenders among %d entries", res.Summary.Differ, res.Entries)
+		}
+		if sq := res.Squash; sq.CannotOpen+sq.CannotChange > 2*res.Entries {
+			t.Fatalf("squash counts %+v among %d entries", sq, res.Entries)
 		}
 		for _, e := range errs {
 			if !strings.HasPrefix(e.Error(), "fuzz:") {
@@ -183,6 +191,22 @@ func FuzzParseListingLine(f *testing.F) {
 		}
 		if p == "" || e.Mode > 0o7777 {
 			t.Fatalf("accepted %q as %+v %q", line, e, p)
+		}
+	})
+}
+
+func FuzzParseLsLine(f *testing.F) {
+	f.Add("drwxrwsr-x 3 0 2000 4096 Feb 14 18:51 name with spaces")
+	f.Add("crw-rw---- 1 0 6 8, 0 2026-02-14 18:51:03.1 +0100 sda")
+	f.Add("lrwxrwxrwx 1 0 0 7 Feb 14 18:51 l -> t")
+	f.Fuzz(func(t *testing.T, line string) {
+		e, name, err := parseLsLine(line)
+		if err != nil {
+			return
+		}
+		if name == "" || e.Mode > 0o7777 || !strings.HasSuffix(line, name) &&
+			e.Type != ownership.TypeSymlink {
+			t.Fatalf("accepted %q as %+v %q", line, e, name)
 		}
 	})
 }
