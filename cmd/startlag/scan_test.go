@@ -162,7 +162,7 @@ func TestScanListingWithoutUsableLine(t *testing.T) {
 		!strings.Contains(errOut, "no entries") {
 		t.Errorf("stderr does not name the bad listing:\n%s", errOut)
 	}
-	if n := strings.Count(errOut, "want 5 fields"); n != maxLineErrors {
+	if n := strings.Count(errOut, "not a listing line: want"); n != maxLineErrors {
 		t.Errorf("%d bad lines printed, want %d and a count of the rest", n, maxLineErrors)
 	}
 	if !strings.Contains(errOut, "and 5 more bad listing lines") {
