@@ -477,7 +477,7 @@ func (d *diagnoser) shortWalkNotes() []string {
 		}
 		end := w.End
 		if end.IsZero() {
-			end = d.setupEnd()
+			end = d.setupEnd() // zero while SetUp was still going at the end of the input
 		}
 		at := w.WarnedAt
 		if at.IsZero() {
@@ -493,9 +493,10 @@ func (d *diagnoser) shortWalkNotes() []string {
 	return out
 }
 
+// setupEnd is when volume SetUp ended, or zero when the input does not show its end.
 func (d *diagnoser) setupEnd() time.Time {
 	for _, ph := range d.pod.Phases {
-		if ph.Name == PhaseVolumeSetup {
+		if ph.Name == PhaseVolumeSetup && !ph.Open {
 			return ph.End
 		}
 	}
