@@ -375,3 +375,14 @@ func TestRealKubeletEventsOnly(t *testing.T) {
 		t.Errorf("delay %s, kubelet metric %s", res.Pods[0].Diagnosis.Delay, metric)
 	}
 }
+
+// One cumulative scrape that timed two walks (the 200k and the 4M walk of the real run) cannot
+// corroborate either; the result says so instead of staying silent.
+func TestCumulativeMetricScrapeIsNamed(t *testing.T) {
+	res, _ := loadCase(t, "real-kubelet-v1.37.2", "kubelet-v4-fsgroup-always-4m-files.log",
+		"kubelet-metrics-after-always-4m.txt")
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "2 walks of "+
+		"kubernetes.io/local-volume took 80.122 s together") {
+		t.Errorf("warnings %q do not name the two walks of the scrape", res.Warnings)
+	}
+}

@@ -94,17 +94,23 @@ func parseLabels(s string) map[string]string {
 }
 
 // walkMetrics derives single-walk durations: a scrape whose count is 1 timed exactly one walk; two
-// scrapes of the same plugin whose counts differ by 1 time the walk between them.
-func walkMetrics(samples []metricSample) []walkMetric {
+// scrapes of the same plugin whose counts differ by 1 time the walk between them. notes name the
+// scrapes that time several walks together, which no single walk can be read from.
+func walkMetrics(samples []metricSample) (out []walkMetric, notes []string) {
 	byPlugin := map[string][]metricSample{}
 	for _, s := range samples {
 		byPlugin[s.plugin] = append(byPlugin[s.plugin], s)
 	}
-	var out []walkMetric
 	for plugin, list := range byPlugin {
 		sort.Slice(list, func(i, j int) bool { return list[i].count < list[j].count })
 		if list[0].count == 1 {
 			out = append(out, walkMetric{plugin: plugin, dur: seconds(list[0].sum), ev: list[0].ev})
+		}
+		if len(list) == 1 && list[0].count > 1 {
+			s := list[0]
+			notes = append(notes, fmt.Sprintf("%s:%d: %d walks of %s took %.3f s together; one "+
+				"scrape cannot single out a walk (add a scrape taken before the start)",
+				s.ev.File, s.ev.Line, s.count, plugin, s.sum))
 		}
 		for i := 1; i < len(list); i++ {
 			a, b := list[i-1], list[i]
@@ -117,7 +123,8 @@ func walkMetrics(samples []metricSample) []walkMetric {
 			out = append(out, walkMetric{plugin: plugin, dur: seconds(b.sum - a.sum), ev: ev})
 		}
 	}
-	return out
+	sort.Strings(notes)
+	return out, notes
 }
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }

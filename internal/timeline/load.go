@@ -395,7 +395,8 @@ func (l *loader) finish() {
 	states := l.b.merged()
 	l.b = nil // states hold the last references to the pods' signals
 	l.ctx.apply(states)
-	walks := walkMetrics(l.metrics)
+	walks, notes := walkMetrics(l.metrics)
+	l.result.Warnings = append(l.result.Warnings, notes...)
 	for i, st := range states {
 		states[i] = nil // a pod's signals can go once it is explained
 		if !l.wanted(st) {
