@@ -14,15 +14,19 @@ const maxOrphans = 512
 // carry only a name go to the latest instance of that name (or a name-only instance that adopts
 // the UID once a line links the two).
 type builder struct {
-	byUID   map[string]*podState
-	byName  map[string][]*podState // "ns/name" or "name" → instances, oldest first
+	byUID  map[string]*podState
+	byName map[string][]*podState // "ns/name" or "name" → instances, oldest first
+	// byBare indexes instances by pod name alone, whatever their namespace, so that matching a
+	// namespace-less reference looks at the pods of that name, not at every pod.
+	byBare  map[string][]*podState
 	order   []*podState
 	orphans []signal
 	dropped int
 }
 
 func newBuilder() *builder {
-	return &builder{byUID: map[string]*podState{}, byName: map[string][]*podState{}}
+	return &builder{byUID: map[string]*podState{}, byName: map[string][]*podState{},
+		byBare: map[string][]*podState{}}
 }
 
 // nameKey is the name index key of a ref: "ns/name", or "name" when the namespace is unknown.
@@ -99,11 +103,8 @@ func (b *builder) latestByName(ref kubelog.PodRef) *podState {
 		return list[len(list)-1]
 	}
 	var best *podState
-	for _, p := range b.order {
-		if p.ref.Name != ref.Name {
-			continue
-		}
-		if ref.Namespace == "" || p.ref.Namespace == "" {
+	for _, p := range b.byBare[ref.Name] {
+		if (ref.Namespace == "" || p.ref.Namespace == "") && (best == nil || p.seq > best.seq) {
 			best = p
 		}
 	}
@@ -114,6 +115,7 @@ func (b *builder) latestByName(ref kubelog.PodRef) *podState {
 func (b *builder) fillName(p *podState, ref kubelog.PodRef) {
 	if p.ref.Name == "" && ref.Name != "" {
 		p.ref.Name = ref.Name
+		b.byBare[ref.Name] = append(b.byBare[ref.Name], p)
 	}
 	if p.ref.Namespace == "" && ref.Namespace != "" && p.ref.Name == ref.Name {
 		p.ref.Namespace = ref.Namespace
@@ -132,9 +134,13 @@ func (b *builder) fillName(p *podState, ref kubelog.PodRef) {
 
 func (b *builder) create(ref kubelog.PodRef, key string) *podState {
 	p := newPodState(ref)
+	p.seq = len(b.order)
 	b.order = append(b.order, p)
 	if key != "" {
 		b.byName[key] = append(b.byName[key], p)
+	}
+	if ref.Name != "" {
+		b.byBare[ref.Name] = append(b.byBare[ref.Name], p)
 	}
 	return p
 }
@@ -159,8 +165,8 @@ func (b *builder) merged() []*podState {
 // uniqueUIDInstance returns the only instance with a UID and ref's name, or nil.
 func (b *builder) uniqueUIDInstance(ref kubelog.PodRef) *podState {
 	var found *podState
-	for _, p := range b.order {
-		if p.ref.UID == "" || p.ref.Name != ref.Name {
+	for _, p := range b.byBare[ref.Name] {
+		if p.ref.UID == "" {
 			continue
 		}
 		if ref.Namespace != "" && p.ref.Namespace != "" && p.ref.Namespace != ref.Namespace {

@@ -186,16 +186,31 @@ type lineIndex struct {
 }
 
 func newLineIndex(b []byte) lineIndex {
-	text := string(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")))
+	if bytes.Contains(b, []byte("\r\n")) {
+		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	}
+	text := string(b)
 	return lineIndex{lines: strings.Split(text, "\n")}
 }
 
-// find returns the first line at or after from (1-based) that contains every needle, or 0.
+// Bounds of the searches that give objects and fields their line numbers: a pretty-printed
+// object is a few hundred lines, and a minified document (one long line) has no per-field
+// lines to find. Without them, a list of many objects costs a search of the whole file each.
+const (
+	findWindow  = 5000    // lines searched from the starting line
+	findLineMax = 8 << 10 // longer lines are not searched
+)
+
+// find returns the first line at or after from (1-based), and within findWindow lines of it,
+// that contains every needle, or 0.
 func (li lineIndex) find(from int, needles ...string) int {
 	if from < 1 {
 		from = 1
 	}
-	for i := from - 1; i < len(li.lines); i++ {
+	for i := from - 1; i < len(li.lines) && i < from-1+findWindow; i++ {
+		if len(li.lines[i]) > findLineMax {
+			continue
+		}
 		ok := true
 		for _, n := range needles {
 			if !strings.Contains(li.lines[i], n) {
@@ -208,6 +223,34 @@ func (li lineIndex) find(from int, needles ...string) int {
 		}
 	}
 	return 0
+}
+
+// findName returns the first line at or after from, within findWindow lines, whose "name" key
+// (JSON or YAML) has exactly the value name, or 0.
+func (li lineIndex) findName(from int, name string) int {
+	if from < 1 {
+		from = 1
+	}
+	for i := from - 1; i < len(li.lines) && i < from-1+findWindow; i++ {
+		if len(li.lines[i]) <= findLineMax && nameValue(li.lines[i]) == name {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// nameValue returns the value of a `"name": "x",` or `name: x` line (a YAML list item's "- "
+// included), or "".
+func nameValue(line string) string {
+	t := strings.TrimPrefix(strings.TrimSpace(line), "- ")
+	v, ok := strings.CutPrefix(t, `"name":`)
+	if !ok {
+		if v, ok = strings.CutPrefix(t, "name:"); !ok {
+			return ""
+		}
+	}
+	v = strings.TrimSuffix(strings.TrimSpace(v), ",")
+	return strings.Trim(v, `"'`)
 }
 
 // text returns line n (1-based), trimmed, or "".

@@ -140,14 +140,29 @@ func stripComments(s string) string {
 // object reads one JSON object (recursing into lists) and returns how many items it used and
 // their kinds.
 func (l *loader) object(path string, li lineIndex, raw []byte, line int) (int, []string, error) {
+	n, kinds, _, err := l.item(path, li, raw, line)
+	return n, kinds, err
+}
+
+// item is object that also returns the line found for the object's name (line when none).
+func (l *loader) item(path string, li lineIndex, raw []byte, line int) (int, []string, int,
+	error) {
 	var h objectHead
 	if err := json.Unmarshal(raw, &h); err != nil {
-		return 0, nil, fmt.Errorf("decoding object: %w", err)
+		return 0, nil, line, fmt.Errorf("decoding object: %w", err)
 	}
 	if h.Items != nil && (h.Kind == "" || strings.HasSuffix(h.Kind, "List")) {
-		return l.list(path, li, h.Items, line)
+		n, kinds, err := l.list(path, li, h.Items, line)
+		return n, kinds, line, err
 	}
-	ev := Evidence{File: path, Line: l.lineOfName(li, line, h.Metadata.Name)}
+	at := l.lineOfName(li, line, h.Metadata.Name)
+	n, kinds, err := l.dispatch(h, raw, path, li, Evidence{File: path, Line: at}, line)
+	return n, kinds, at, err
+}
+
+// dispatch reads one object by its kind; ev locates it, line is where its document starts.
+func (l *loader) dispatch(h objectHead, raw []byte, path string, li lineIndex, ev Evidence,
+	line int) (int, []string, error) {
 	switch {
 	case h.Kind == "Event" && strings.HasPrefix(h.APIVersion, "events.k8s.io"):
 		return l.newEvent(raw, ev)
@@ -155,7 +170,7 @@ func (l *loader) object(path string, li lineIndex, raw []byte, line int) (int, [
 		return l.coreEvent(raw, ev)
 	case h.Kind == "Pod" || h.Kind == "" && h.Spec != nil && h.Spec.Template == nil &&
 		h.Spec.JobTemplate == nil || h.Kind == "" && h.Spec == nil && h.Status != nil:
-		return l.pod(raw, path, li, line)
+		return l.pod(raw, path, li, ev.Line)
 	case h.Spec != nil && (h.Spec.Template != nil || h.Spec.JobTemplate != nil):
 		return l.template(h, path, line)
 	case h.Kind == "CSIDriver":
@@ -173,22 +188,24 @@ func (l *loader) list(path string, li lineIndex, items []json.RawMessage,
 	n := 0
 	var kinds []string
 	for _, it := range items {
-		c, k, err := l.object(path, li, it, line)
+		c, k, at, err := l.item(path, li, it, line)
 		if err != nil {
 			return n, kinds, err
 		}
 		n += c
 		kinds = append(kinds, k...)
+		line = max(line, at) // items come in file order: the next one is further down
 	}
 	return n, kinds, nil
 }
 
-// lineOfName finds the line that names an object (its metadata.name), from the document start.
+// lineOfName finds the line that names an object (its metadata.name) at or after from, or
+// returns from.
 func (l *loader) lineOfName(li lineIndex, from int, name string) int {
 	if name == "" {
 		return from
 	}
-	if n := li.find(from, "name", name); n > 0 {
+	if n := li.findName(from, name); n > 0 {
 		return n
 	}
 	return from

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -313,4 +314,50 @@ func TestLoadDirectory(t *testing.T) {
 	if len(res.Pods) == 0 || res.Pods[0].Diagnosis.Cause != CauseFSGroupWalk {
 		t.Errorf("the directory's log was not explained: %d pods", len(res.Pods))
 	}
+}
+
+// Each item of a pretty-printed List is located at its own metadata.name line, also when one
+// name is a prefix of another (e1, e10) and the list is long: the search goes forward from the
+// previous item, never from the top of the file again.
+func TestListItemLines(t *testing.T) {
+	var items []string
+	for i := range 12 {
+		items = append(items, fmt.Sprintf(`    {
+      "apiVersion": "v1", "kind": "Event",
+      "metadata": {
+        "name": "e%d",
+        "namespace": "ns"
+      },
+      "involvedObject": {"kind": "Pod", "name": "p%d", "namespace": "ns"},
+      "reason": "Scheduled", "message": "Successfully assigned ns/p%d to n",
+      "firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:00:00Z"
+    }`, 11-i, i, i))
+	}
+	doc := "{\n  \"kind\": \"List\", \"apiVersion\": \"v1\",\n  \"items\": [\n" +
+		strings.Join(items, ",\n") + "\n  ]\n}\n"
+	path := filepath.Join(t.TempDir(), "events.json")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load([]string{path}, Options{OpenLog: openKubelog})
+	if err != nil || len(res.Pods) != 12 {
+		t.Fatalf("%d pods, err %v", len(res.Pods), err)
+	}
+	lines := strings.Split(doc, "\n")
+	for _, p := range res.Pods {
+		ev := p.Phases[0].Evidence[0]
+		want := fmt.Sprintf(`"name": "e%d",`, 11-mustAtoi(t, strings.TrimPrefix(p.Name, "p")))
+		if got := strings.TrimSpace(lines[ev.Line-1]); got != want {
+			t.Errorf("%s: evidence line %d is %q, want %q", p.Name, ev.Line, got, want)
+		}
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -154,6 +154,7 @@ func (v *volState) set(k sigKind) *sigSet { return v.sigs[k] }
 // podState accumulates the signals of one pod instance.
 type podState struct {
 	ref  kubelog.PodRef
+	seq  int // creation order among the builder's instances
 	node string
 	sigs map[sigKind]*sigSet
 	vols map[string]*volState
