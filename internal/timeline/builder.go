@@ -200,8 +200,12 @@ func mergeInto(dst, src *podState) {
 	dst.legacy = dst.legacy || src.legacy
 }
 
-// keptSignals returns the distinct signals a sigSet kept.
+// keptSignals returns the distinct signals a sigSet kept (none for a nil set: the kind never
+// occurred).
 func keptSignals(ss *sigSet) []signal {
+	if ss == nil {
+		return nil
+	}
 	out := make([]signal, 0, len(ss.first)+len(ss.last))
 	for _, f := range ss.first {
 		out = append(out, *f)

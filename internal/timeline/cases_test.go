@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"encoding/json"
 	"io"
 	"math"
 	"os"
@@ -384,5 +385,33 @@ func TestCumulativeMetricScrapeIsNamed(t *testing.T) {
 	if !strings.Contains(strings.Join(res.Warnings, "\n"), "2 walks of "+
 		"kubernetes.io/local-volume took 80.122 s together") {
 		t.Errorf("warnings %q do not name the two walks of the scrape", res.Warnings)
+	}
+}
+
+// A pod that is Ready but shows no running container (statuses missing, or the container
+// waiting in CrashLoopBackOff) is still explained: no step may assume a start time exists.
+func TestReadyPodWithoutRunningContainer(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir(t, "cases"), "case04.pod.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pod map[string]any
+	if err := json.Unmarshal(raw, &pod); err != nil {
+		t.Fatal(err)
+	}
+	status := pod["status"].(map[string]any)
+	waiting := []any{map[string]any{"name": "broker", "ready": false,
+		"state": map[string]any{"waiting": map[string]any{"reason": "CrashLoopBackOff"}}}}
+	for name, statuses := range map[string]any{"without statuses": nil, "waiting": waiting} {
+		status["containerStatuses"] = statuses
+		b, _ := json.Marshal(pod)
+		path := filepath.Join(t.TempDir(), "pod.json")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Load([]string{path}, Options{})
+		if err != nil || len(res.Pods) != 1 || res.Pods[0].Diagnosis.Cause != CauseFSGroupWalk {
+			t.Errorf("%s: err %v, pods %+v", name, err, res.Pods)
+		}
 	}
 }

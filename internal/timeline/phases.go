@@ -363,11 +363,7 @@ func (ph *phaser) firstContainerStep(t time.Time) (signal, bool) {
 	var first signal
 	found := false
 	for _, k := range []sigKind{sigPulling, sigPulled, sigCreated, sigStarted} {
-		ss := ph.p.set(k)
-		if ss == nil {
-			continue
-		}
-		for _, s := range keptSignals(ss) {
+		for _, s := range keptSignals(ph.p.set(k)) {
 			if !s.at.Before(t) && (!found || s.at.Before(first.at)) {
 				first, found = s, true
 			}
