@@ -240,8 +240,8 @@ func scanEstimateText(w io.Writer, e *volscan.Estimate) {
 		how = e.SampleNote
 	}
 	fmt.Fprintf(tw, "  kubelet work per entry:\t%v\t(%s)\n", e.KubeletPerEntry.Round(10), how)
-	fmt.Fprintf(tw, "  Always / unset, per mount:\t%v\t(%d entries)\n", roundDur(e.Always),
-		e.Entries)
+	fmt.Fprintf(tw, "  Always / unset, per mount:\t%v\t(%s)\n", roundDur(e.Always),
+		Count(e.Entries, "entry", "entries"))
 	fmt.Fprintf(tw, "  OnRootMismatch, per mount:\t%v\t(one stat of the root)\n",
 		e.OnRootMismatch.Round(time.Microsecond/10))
 	fmt.Fprintf(tw, "  per year at %.0f starts/month:\t%.2f h\t(pod start-up delay)\n",

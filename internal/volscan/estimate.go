@@ -2,6 +2,7 @@ package volscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -129,32 +130,94 @@ func FileSystemEntries(path string) (n uint64, ok bool) {
 
 // sampleKubelet creates n files in a temporary directory inside the volume, runs the kubelet
 // model over it three times and returns the median time per entry. The directory is removed.
+//
+// The volume is writable by its workloads, so every step stays inside the directory created
+// here: it is made relative to the root's descriptor, opened with O_NOFOLLOW and checked to be
+// ours (an empty directory of mode 0700 owned by this process's user, which no other user can
+// change), its files are created relative to its descriptor, and the kubelet model reaches
+// them through /proc/self/fd, which resolves to that open directory whatever is renamed in
+// the volume meanwhile.
 func sampleKubelet(volume string, n int) (time.Duration, error) {
-	dir, err := os.MkdirTemp(volume, ".startlag-estimate-")
+	dir, err := openSampleDir(volume)
 	if err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
+	defer dir.remove()
 
 	for i := range n {
-		f, err := os.OpenFile(filepath.Join(dir, "f"+strconv.Itoa(i)), os.O_CREATE|os.O_EXCL, 0o644)
+		fd, err := unix.Openat(dir.fd, "f"+strconv.Itoa(i),
+			unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("creating a sample file in %s: %w", volume, err)
 		}
-		f.Close()
+		unix.Close(fd)
+		dir.files++
 	}
-	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
-		return 0, err
-	}
+	via := fmt.Sprintf("/proc/self/fd/%d/", dir.fd)
 	var times []time.Duration
 	for range 3 {
 		t := time.Now()
-		if _, err := KubeletAlways(dir, int64(st.Gid), false); err != nil {
+		if _, err := KubeletAlways(via, int64(dir.st.Gid), false); err != nil {
 			return 0, err
 		}
 		times = append(times, time.Since(t)/time.Duration(n+1))
 	}
 	slices.Sort(times)
 	return times[1], nil
+}
+
+// sampleDir is the temporary directory of sampleKubelet, held open.
+type sampleDir struct {
+	rootFd, fd int
+	name       string
+	st         unix.Stat_t
+	files      int
+}
+
+// openSampleDir creates .startlag-estimate-N in the volume root and opens it, refusing
+// anything but the fresh directory it made.
+func openSampleDir(volume string) (*sampleDir, error) {
+	rootFd, err := unix.Open(volume, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", volume, err)
+	}
+	d := &sampleDir{rootFd: rootFd, fd: -1}
+	d.name = fmt.Sprintf(".startlag-estimate-%d-%d", os.Getpid(), time.Now().UnixNano())
+	if err := unix.Mkdirat(rootFd, d.name, 0o700); err != nil {
+		unix.Close(rootFd)
+		return nil, fmt.Errorf("creating a sample directory in %s: %w", volume, err)
+	}
+	d.fd, err = unix.Openat(rootFd, d.name,
+		unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Fstat(d.fd, &d.st)
+	}
+	if err == nil && (d.st.Uid != uint32(os.Geteuid()) || d.st.Mode&0o7077 != 0 ||
+		d.st.Nlink != 2) {
+		err = errors.New("it was replaced by something else while being created")
+	}
+	if err != nil {
+		d.remove()
+		return nil, fmt.Errorf("sample directory %s in %s: %w", d.name, volume, err)
+	}
+	return d, nil
+}
+
+// remove deletes the sample files and the directory, the directory only if its name still
+// refers to the directory this estimate made.
+func (d *sampleDir) remove() {
+	defer unix.Close(d.rootFd)
+	if d.fd < 0 {
+		return
+	}
+	for i := range d.files {
+		unix.Unlinkat(d.fd, "f"+strconv.Itoa(i), 0)
+	}
+	var st unix.Stat_t
+	same := unix.Fstatat(d.rootFd, d.name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil &&
+		st.Dev == d.st.Dev && st.Ino == d.st.Ino
+	unix.Close(d.fd)
+	if same {
+		unix.Unlinkat(d.rootFd, d.name, unix.AT_REMOVEDIR)
+	}
 }

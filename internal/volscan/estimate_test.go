@@ -2,9 +2,14 @@ package volscan
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestEstimateTouchesNothing runs an estimate and expects every entry of the volume to be
@@ -62,4 +67,43 @@ func ctimesAll(t *testing.T, dir string) map[string]string {
 		out[p] = c
 	}
 	return out
+}
+
+// TestEstimateSampleDirSwapRace swaps every .startlag-estimate-* name in the volume root with a
+// symlink to an outside directory (RENAME_EXCHANGE), over and over, while estimates run as
+// root: nothing may be created or changed outside the volume.
+func TestEstimateSampleDirSwapRace(t *testing.T) {
+	needRoot(t)
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "victim"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot(t, outside)
+	vol := t.TempDir()
+
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; !stop.Load(); i++ {
+			names, _ := filepath.Glob(filepath.Join(vol, ".startlag-estimate-*"))
+			for _, n := range names {
+				link := filepath.Join(vol, fmt.Sprintf("evil%d", i))
+				if os.Symlink(outside, link) == nil {
+					_ = unix.Renameat2(unix.AT_FDCWD, n, unix.AT_FDCWD, link,
+						unix.RENAME_EXCHANGE)
+				}
+			}
+		}
+	}()
+	for range 50 {
+		// An estimate may fail (its directory was swapped away); it must not act outside.
+		_, _ = EstimateWalk(context.Background(), vol, EstimateOptions{Samples: 100,
+			Options: Options{FSGroup: 0}})
+	}
+	stop.Store(true)
+	<-done
+	if got := snapshot(t, outside); !equalStates(want, got) {
+		t.Fatalf("the estimate changed entries outside the volume: %v", changed(want, got))
+	}
 }
