@@ -415,3 +415,35 @@ func TestReadyPodWithoutRunningContainer(t *testing.T) {
 		}
 	}
 }
+
+// A log cut while the walk still runs, the case of a pod stuck right now: case01 up to any line
+// after the ownership warning (line 9) and before SetUp succeeded (line 34) names the walk on
+// the claim, still running, from MountDevice (09:02:21.81) to the last line; the token
+// volume's early SetUp must not close the phase.
+func TestCase01CutWhileWalking(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir(t, "cases"), "case01.kubelet.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	for _, cut := range []int{9, 10, 21, 33} {
+		path := filepath.Join(t.TempDir(), "kubelet.log")
+		if err := os.WriteFile(path, []byte(strings.Join(lines[:cut], "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Load([]string{path}, Options{OpenLog: openKubelog, Year: 2026})
+		if err != nil || len(res.Pods) != 1 {
+			t.Fatalf("cut at %d: %d pods, err %v", cut, len(res.Pods), err)
+		}
+		p := res.Pods[0]
+		last := stamp(t, clockLayout, strings.Fields(lines[cut-1])[1])
+		want := last.Sub(stamp(t, clockLayout, "09:02:21.812118"))
+		ph := p.Phases[len(p.Phases)-1]
+		if p.Diagnosis.Cause != CauseFSGroupWalk || ph.Name != PhaseVolumeSetup || !ph.Open ||
+			(p.Diagnosis.Delay-want).Abs() > time.Second {
+			t.Errorf("cut at %d: %s %s open=%v, delay %s; want fsgroup-walk in an open "+
+				"volume-setup of %s", cut, p.Diagnosis.Cause, ph.Name, ph.Open, p.Diagnosis.Delay,
+				want)
+		}
+	}
+}

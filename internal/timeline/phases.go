@@ -3,6 +3,8 @@ package timeline
 import (
 	"sort"
 	"time"
+
+	"github.com/startlag/startlag/internal/ownership"
 )
 
 // phaser derives the phases of one pod instance from its signals.
@@ -195,11 +197,15 @@ func (ph *phaser) volumeSetup() {
 		return
 	}
 	phase := Phase{Name: PhaseVolumeSetup, Start: start, End: end.at, Volume: vol}
+	pending := ph.pendingVolume()
 	if failed := ph.failingVolume(); failed != "" && !ph.volumeSetUp(failed) {
 		phase.Volume, phase.Open = failed, true
 		phase.End = latestOf(ph.p.set(sigOwnFailed), ph.p.set(sigSetUpFailed),
 			ph.p.set(sigWaitTimeout), ph.p.set(sigMountDeviceFailed))
-	} else if !done {
+	} else if !done || pending != "" {
+		if pending != "" {
+			phase.Volume, end = pending, signal{} // another volume's SetUp ends nothing
+		}
 		phase.Open = true
 		phase.End = latestOf(ph.p.set(sigOwnWarning), ph.p.set(sigOwnProgress),
 			ph.p.set(sigWaitTimeout), ph.p.set(sigMountDevice), ph.p.set(sigOwnRecursive))
@@ -213,6 +219,25 @@ func (ph *phaser) volumeSetup() {
 	phase.Evidence = append(failures, evidenceOf(end)...)
 	phase.Evidence = append(phase.Evidence, ph.walkEvidence(phase.Volume)...)
 	ph.push(phase)
+}
+
+// pendingVolume returns a persistent volume the kubelet started to mount (MountDevice, an
+// ownership walk) whose SetUp the input does not show ending, or "". Volumes made afresh for
+// each pod (secret, configMap, projected) are left out: their SetUp lines are often not logged.
+func (ph *phaser) pendingVolume() string {
+	for _, name := range sortedVolumes(ph.p) {
+		v := ph.p.vols[name]
+		if v.set(sigSetUp) != nil || v.plugin != "" && ownership.FreshEachPod(v.plugin) {
+			continue
+		}
+		for _, k := range []sigKind{sigMountDevice, sigOwnWarning, sigOwnProgress,
+			sigOwnRecursive} {
+			if v.set(k) != nil {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // ownershipWarnDelay is how long a walk has run when the kubelet (1.20 and later) logs its
