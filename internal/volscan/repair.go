@@ -58,7 +58,8 @@ func Repair(ctx context.Context, path string, opt RepairOptions) (*RepairResult,
 		rp.maxErrors = walk.DefaultMaxErrors
 	}
 	if opt.MaxOpsPerSecond > 0 {
-		burst := max(1, int(opt.MaxOpsPerSecond/10))
+		// An entry may need a chgrp and a chmod, taken together: the burst must hold both.
+		burst := max(2, int(opt.MaxOpsPerSecond/10))
 		rp.limiter = rate.NewLimiter(rate.Limit(opt.MaxOpsPerSecond), burst)
 	}
 	inner := opt.Options

@@ -256,3 +256,20 @@ func TestTreegenConsistent(t *testing.T) {
 		t.Errorf("layout lacks directories or files: %+v", res.Walk)
 	}
 }
+
+// A low --max-ops-per-second still repairs an entry that needs both a chgrp and a chmod
+// (two operations taken at once).
+func TestRepairSlowRateBothChanges(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opt := RepairOptions{Options: Options{FSGroup: 3000}, MaxOpsPerSecond: 5}
+	rr, err := Repair(context.Background(), dir, opt)
+	if err != nil || rr.Chgrp != 2 || rr.Chmod != 2 || !rr.RootRepaired {
+		t.Fatalf("repair at 5 ops/s: %v, %d chgrp, %d chmod, root %v", err, rr.Chgrp, rr.Chmod,
+			rr.RootRepaired)
+	}
+}
