@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -178,11 +177,12 @@ func (o *scanOptions) fsGroupFrom(s streams, gid int64, ok bool) (string, error)
 }
 
 func (o *scanOptions) runListing(s streams) error {
-	name, data, err := readListingInput(s, o.fromListing)
+	name, in, err := openListingInput(s, o.fromListing)
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	gid, ok := volscan.ListingRootGID(data)
+	defer in.Close()
+	gid, ok, listing := volscan.ListingRootGID(in)
 	src := "flag"
 	// A listing without one usable line has no root group to default to; ListingCheck then
 	// names its bad lines and says it has no entries, which is the real problem.
@@ -191,7 +191,7 @@ func (o *scanOptions) runListing(s streams) error {
 			return err
 		}
 	}
-	res, lineErrs, err := volscan.ListingCheck(bytes.NewReader(data), name, o.checkOptions(s))
+	res, lineErrs, err := volscan.ListingCheck(listing, name, o.checkOptions(s))
 	printLineErrors(s, lineErrs)
 	if err != nil {
 		return withCode(exitError, err)
@@ -220,19 +220,22 @@ func printLineErrors(s streams, errs []error) {
 // flag parsing accepts).
 func finiteNonNegative(f float64) bool { return f >= 0 && !math.IsInf(f, 1) }
 
-func readListingInput(s streams, name string) (string, []byte, error) {
+// openListingInput opens the listing named by --from-listing: a file, or "-" for stdin. The
+// listing is streamed, never read whole.
+func openListingInput(s streams, name string) (string, io.ReadCloser, error) {
 	if name == "-" {
-		data, err := io.ReadAll(s.In)
-		if err != nil {
-			return "<stdin>", nil, fmt.Errorf("reading listing from stdin: %w", err)
-		}
-		return "<stdin>", data, nil
+		return "<stdin>", io.NopCloser(s.In), nil
 	}
-	data, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		return name, nil, fmt.Errorf("reading listing: %w", err)
 	}
-	return name, data, nil
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return name, nil, fmt.Errorf("reading listing: %s is a directory (scan it as DIR, "+
+			"without --from-listing)", name)
+	}
+	return name, f, nil
 }
 
 func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {

@@ -93,11 +93,15 @@ func ReadListing(r io.Reader, name string, fn func(ListingEntry)) ([]error, erro
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var errs []error
 	lr := listingReader{}
+	bad, lastBad := 0, 0
 	for ln := 1; sc.Scan(); ln++ {
 		line := strings.TrimSuffix(sc.Text(), "\r")
 		le, use, err := lr.line(line)
 		if err != nil {
-			errs = append(errs, &LineError{File: name, Line: ln, Err: err})
+			if bad++; bad <= maxLineErrors {
+				errs = append(errs, &LineError{File: name, Line: ln, Err: err})
+			}
+			lastBad = ln
 			continue
 		}
 		if use {
@@ -105,11 +109,20 @@ func ReadListing(r io.Reader, name string, fn func(ListingEntry)) ([]error, erro
 			fn(le)
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if bad > maxLineErrors {
+		errs = append(errs, &LineError{File: name, Line: lastBad, Err: fmt.Errorf("%d more "+
+			"lines could not be used, the last of them here", bad-maxLineErrors)})
+	}
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return errs, fmt.Errorf("reading %s: a line longer than 1 MiB: not a listing", name)
+	} else if err != nil {
 		return errs, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return errs, nil
 }
+
+// maxLineErrors bounds the bad lines ReadListing returns one by one; the others are counted.
+const maxLineErrors = 1000
 
 // listingReader parses the lines of one listing, find or ls output, in order.
 type listingReader struct {
@@ -205,22 +218,35 @@ func ListingCheck(r io.Reader, name string, opt Options) (*Result, []error, erro
 		return res, errs, err
 	}
 	if res == nil {
-		return nil, errs, fmt.Errorf("%s: no entries (expected the output of %s)", name, FindCommand)
+		return nil, errs, fmt.Errorf("%s: no entries (expected the output of %s or of %s)", name,
+			FindCommand, LsCommand)
 	}
 	res.Elapsed = time.Since(start)
 	res.Verdict = verdict(res.Root.Mismatch, res.Summary.Differ)
 	return res, errs, nil
 }
 
-// ListingRootGID returns the gid of the first entry of a listing (its root), for taking
-// fsGroup from the root when none is given.
-func ListingRootGID(data []byte) (int64, bool) {
-	var gid int64
-	found := false
-	ReadListing(bytes.NewReader(data), "", func(le ListingEntry) {
-		if !found {
-			gid, found = int64(le.Entry.GID), true
+// rootScanLimit bounds what ListingRootGID reads while looking for the root entry.
+const rootScanLimit = 4 << 20
+
+// ListingRootGID returns the gid of the first entry of a listing (its root), for taking fsGroup
+// from the root when none is given, and a reader that yields the whole listing again: what it
+// read (at most rootScanLimit bytes, up to the root entry) followed by the rest of r. Memory
+// stays bounded whatever the listing's size.
+func ListingRootGID(r io.Reader) (gid int64, ok bool, again io.Reader) {
+	var head bytes.Buffer
+	br := bufio.NewReaderSize(r, 64<<10)
+	lr := listingReader{}
+	for head.Len() < rootScanLimit {
+		line, err := br.ReadSlice('\n')
+		head.Write(line)
+		if le, use, perr := lr.line(strings.TrimRight(string(line), "\r\n")); use &&
+			perr == nil {
+			return int64(le.Entry.GID), true, io.MultiReader(&head, br)
 		}
-	})
-	return gid, found
+		if err != nil && err != bufio.ErrBufferFull {
+			break
+		}
+	}
+	return 0, false, io.MultiReader(&head, br)
 }

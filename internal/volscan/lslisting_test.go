@@ -1,6 +1,7 @@
 package volscan
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,4 +109,30 @@ func mustListing(t *testing.T, path string, opt Options, lineErrs int) *Result {
 		t.Fatalf("%s: %v, %d skipped lines (%v), want %d", path, err, len(errs), errs, lineErrs)
 	}
 	return res
+}
+
+// ListingRootGID reads only up to the root entry and hands back a reader of the whole listing.
+func TestListingRootGIDReplays(t *testing.T) {
+	for _, listing := range []string{
+		"# taken on node-a\n\nd 02770 0 3000 .\nf 0660 0 3000 ./a\n",
+		"$ ls -lan\ntotal 8\ndrwxrws--- 2 0 3000 4096 Feb 14 18:51 .\n-rw-rw---- 1 0 3000 0 " +
+			"Feb 14 18:51 a\n",
+	} {
+		gid, ok, again := ListingRootGID(strings.NewReader(listing))
+		rest, err := io.ReadAll(again)
+		if !ok || gid != 3000 || err != nil || string(rest) != listing {
+			t.Errorf("gid %d ok %v, replayed %q (%v), want 3000 and %q", gid, ok, rest, err,
+				listing)
+		}
+	}
+}
+
+// Bad lines are returned one by one up to maxLineErrors, then counted in one more error.
+func TestReadListingCapsLineErrors(t *testing.T) {
+	junk := "d 0770 0 1 .\n" + strings.Repeat("junk\n", maxLineErrors+7)
+	errs, err := ReadListing(strings.NewReader(junk), "junk", func(ListingEntry) {})
+	if err != nil || len(errs) != maxLineErrors+1 ||
+		!strings.Contains(errs[maxLineErrors].Error(), "7 more lines could not be used") {
+		t.Fatalf("%d errors (%v), the last %v", len(errs), err, errs[len(errs)-1])
+	}
 }
