@@ -166,8 +166,9 @@ func (o *explainOptions) timelineOptions(s streams, args []string) (timeline.Opt
 	if len(args) == 0 {
 		return timeline.Options{}, errors.New("explain needs at least one input file (or - for stdin)")
 	}
-	if !finiteNonNegative(o.restartsPerMonth) {
-		return timeline.Options{}, errors.New("--restarts-per-month must be a number, 0 or more")
+	if !finiteNonNegative(o.restartsPerMonth) || o.restartsPerMonth > maxRestartsPerMonth {
+		return timeline.Options{}, fmt.Errorf("--restarts-per-month must be a number from 0 "+
+			"to %d", maxRestartsPerMonth)
 	}
 	if o.volumeFiles < 0 {
 		return timeline.Options{}, errors.New("--volume-files must not be negative")

@@ -161,6 +161,10 @@ func TestNumericFlagsAreChecked(t *testing.T) {
 		{"scan", dir, "--apply", "--max-ops-per-second", "+Inf"},
 		{"explain", "-", "--restarts-per-month", "NaN"},
 		{"explain", "-", "--restarts-per-month", "1e400"},
+		{"explain", "-", "--restarts-per-month", "1e308"},
+		{"scan", dir, "--estimate", "--restarts-per-month", "1e308"},
+		{"scan", dir, "--workers", "99999999999"},
+		{"scan", dir, "--workers", "0"},
 		{"explain", "-", "--volume-files", "-1"},
 	}
 	for _, args := range bad {

@@ -124,15 +124,17 @@ func (o *scanOptions) validate(args []string) error {
 	case o.list && o.output != "text":
 		return usageError(errors.New("--list prints text lines; it cannot be combined with -o " +
 			o.output))
-	case o.workers < 1:
-		return usageError(errors.New("--workers must be at least 1"))
+	case o.workers < 1 || o.workers > maxWorkers:
+		return usageError(fmt.Errorf("--workers must be from 1 to %d", maxWorkers))
 	case o.topK < 1:
 		return usageError(errors.New("--top must be at least 1"))
 	case o.fsGroup < -1 || o.fsGroup > math.MaxInt32:
 		return usageError(fmt.Errorf("--fsgroup %d is out of range: Kubernetes accepts an "+
 			"fsGroup from 0 to %d", o.fsGroup, math.MaxInt32))
-	case !finiteNonNegative(o.restartsPerMonth) || o.restartsPerMonth == 0:
-		return usageError(errors.New("--restarts-per-month must be a number above 0"))
+	case !finiteNonNegative(o.restartsPerMonth) || o.restartsPerMonth == 0 ||
+		o.restartsPerMonth > maxRestartsPerMonth:
+		return usageError(fmt.Errorf("--restarts-per-month must be a number above 0, at most "+
+			"%d", maxRestartsPerMonth))
 	case !finiteNonNegative(o.maxOpsPerSecond):
 		return usageError(errors.New("--max-ops-per-second must be a number, 0 (no limit) or " +
 			"more"))
@@ -215,6 +217,14 @@ func printLineErrors(s streams, errs []error) {
 		fmt.Fprintf(s.Err, "startlag: %v\n", le)
 	}
 }
+
+// maxWorkers bounds --workers: each walker holds a 64 KiB buffer and a directory descriptor,
+// and beyond a few hundred in flight no device gets faster.
+const maxWorkers = 1024
+
+// maxRestartsPerMonth bounds --restarts-per-month (a start every 2.6 s), so that costs stay
+// finite numbers.
+const maxRestartsPerMonth = 1_000_000
 
 // finiteNonNegative reports whether f is a finite number of at least 0 (not NaN or ±Inf, which
 // flag parsing accepts).
