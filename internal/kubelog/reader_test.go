@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Two lines from case01, enough to tell whether events survive the transport.
@@ -253,5 +254,32 @@ func TestReaderOffsets(t *testing.T) {
 					ev.Text)
 			}
 		}
+	}
+}
+
+// Stamps that no kubelet wrote are no time at all: a month 13, February 30, epoch seconds of
+// 1969 or of the year 3e12, a null "ts".
+func TestImpossibleStampsHaveNoTime(t *testing.T) {
+	msg := `] "SyncLoop ADD" source="api" pods=["ns/p"]`
+	for _, line := range []string{
+		`I1399 99:99:99.000000    1 kubelet.go:2425` + msg,
+		`I0230 10:00:00.000000    1 kubelet.go:2425` + msg,
+		`{"ts":-5,"caller":"kubelet/kubelet.go:2425","msg":"SyncLoop ADD","source":"api",` +
+			`"pods":["ns/p"]}`,
+		`{"ts":99999999999999999,"caller":"kubelet/kubelet.go:2425","msg":"SyncLoop ADD",` +
+			`"source":"api","pods":["ns/p"]}`,
+		`{"ts":null,"caller":"kubelet/kubelet.go:2425","msg":"SyncLoop ADD","source":"api",` +
+			`"pods":["ns/p"]}`,
+	} {
+		evs, _ := read(t, []byte(line+"\n"))
+		for _, ev := range evs {
+			if !ev.Time.IsZero() {
+				t.Errorf("%q: time %v, want none", line, ev.Time)
+			}
+		}
+	}
+	evs, _ := read(t, []byte(`I0228 10:00:00.000000    1 kubelet.go:2425`+msg+"\n"))
+	if len(evs) != 1 || evs[0].Time.Month() != time.February || evs[0].Time.Day() != 28 {
+		t.Errorf("a real date was lost: %+v", evs)
 	}
 }

@@ -57,8 +57,24 @@ func borrowYearZone(in, out time.Time) time.Time {
 	return out
 }
 
-// parseStamp parses a raw stamp; full reports whether it carried its own year and zone.
+// parseStamp parses a raw stamp; full reports whether it carried its own year and zone. A stamp
+// outside the years a kubelet can have written (see plausible) gives the zero time.
 func parseStamp(s stamp, o Options) (t time.Time, full bool) {
+	t, full = parseStampRaw(s, o)
+	if !plausible(t) {
+		return time.Time{}, false
+	}
+	return t, full
+}
+
+// plausible reports whether t lies in the years Kubernetes logs can come from: a stamp of 1969
+// or of the year 2e11 is damage, and one such line would stretch a timeline to centuries.
+func plausible(t time.Time) bool {
+	y := t.Year()
+	return !t.IsZero() && y >= 2010 && y < 2200
+}
+
+func parseStampRaw(s stamp, o Options) (t time.Time, full bool) {
 	switch s.kind {
 	case stampKlog:
 		return parseKlogStamp(s.raw, o), false
@@ -88,7 +104,17 @@ func parseKlogStamp(b []byte, o Options) time.Time {
 	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 {
 		return time.Time{}
 	}
-	return time.Date(o.year(), time.Month(mo), d, h, mi, sec, fraction(b[13:]), o.loc())
+	return calendarDate(o.year(), mo, d, h, mi, sec, fraction(b[13:]), o.loc())
+}
+
+// calendarDate is time.Date for a date that exists: February 30 gives the zero time rather
+// than March 2.
+func calendarDate(y, mo, d, h, mi, sec, ns int, loc *time.Location) time.Time {
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ns, loc)
+	if t.Month() != time.Month(mo) || t.Day() != d {
+		return time.Time{}
+	}
+	return t
 }
 
 // parseSyslogStamp parses "Mmm dd hh:mm:ss[.frac]" (day may be space-padded).
@@ -102,7 +128,7 @@ func parseSyslogStamp(b []byte, o Options) time.Time {
 	if mo == 0 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 {
 		return time.Time{}
 	}
-	return time.Date(o.year(), time.Month(mo), d, h, mi, sec, fraction(b[15:]), o.loc())
+	return calendarDate(o.year(), mo, d, h, mi, sec, fraction(b[15:]), o.loc())
 }
 
 // isoLayouts are the full-stamp shapes seen in runtime logs, journald and exports.

@@ -68,9 +68,10 @@ type loader struct {
 	ctx      contextObjects
 	metrics  []metricSample
 	mtimes   map[string]time.Time
-	// yearAssumed counts the log events whose stamps carried no year. The reading goroutine
-	// writes it; streamLog returns only after that goroutine has finished.
-	yearAssumed int
+	// yearAssumed counts the log events whose stamps carried no year, timeless those whose
+	// stamp was missing or not a possible time. The reading goroutine writes them; streamLog
+	// returns only after that goroutine has finished.
+	yearAssumed, timeless int
 }
 
 // Load reads every input and explains the pods in them. Inputs that cannot be read are reported
@@ -87,6 +88,12 @@ func Load(paths []string, opts Options) (*Result, error) {
 		if err := l.readLog(pl, year); err != nil {
 			return l.result, err
 		}
+	}
+	if l.timeless > 0 {
+		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d recognised log %s no "+
+			"usable timestamp (missing, or not a possible date) and %s left out",
+			l.timeless, pluralWord(l.timeless, "line has", "lines have"),
+			pluralWord(l.timeless, "was", "were")))
 	}
 	if fromClock && l.yearAssumed > 0 {
 		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d log %s stamps "+
@@ -349,6 +356,10 @@ func (l *loader) readSignals(lr LogReader, path string, readBack bool,
 		}
 		s, use := fromLog(ev)
 		if !use {
+			continue
+		}
+		if ev.Time.IsZero() {
+			l.timeless++ // a line without a usable stamp cannot be placed on the timeline
 			continue
 		}
 		if ev.YearAssumed {
