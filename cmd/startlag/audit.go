@@ -183,10 +183,10 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 		return withCode(exitError, fmt.Errorf("writing results: %w", err))
 	}
 	for _, e := range set.Errors {
-		fmt.Fprintf(s.Err, "startlag: %v\n", e)
+		report.Message(s.Err, "", e.Error())
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(s.Err, "startlag: warning: %s\n", w)
+		report.Message(s.Err, "warning: ", w)
 	}
 	fmt.Fprint(s.Err, report.WrapText("startlag: ", auditSummary(rep)))
 

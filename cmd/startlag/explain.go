@@ -106,10 +106,10 @@ func runExplain(ctx context.Context, s streams, o *explainOptions, args []string
 		return err // interrupted while the last input was being read
 	}
 	for _, p := range res.Problems {
-		fmt.Fprintf(s.Err, "startlag: %v\n", p)
+		report.Message(s.Err, "", p.Error())
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(s.Err, "startlag: warning: %s\n", w)
+		report.Message(s.Err, "warning: ", w)
 	}
 	if loadErr != nil {
 		return withCode(exitError, nil)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -69,7 +68,7 @@ func run(ctx context.Context, args []string, s streams) int {
 	if err != nil && err.Error() != "" {
 		var ce *codeError
 		if !isCodeOnly(err, &ce) {
-			fmt.Fprintf(s.Err, "startlag: %s\n", errorText(err))
+			report.Message(s.Err, "", errorText(err))
 		}
 	}
 	return code

@@ -214,7 +214,7 @@ func printLineErrors(s streams, errs []error) {
 			fmt.Fprintf(s.Err, "startlag: ... and %d more bad listing lines\n", len(errs)-i)
 			return
 		}
-		fmt.Fprintf(s.Err, "startlag: %v\n", le)
+		report.Message(s.Err, "", le.Error())
 	}
 }
 

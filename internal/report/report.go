@@ -62,6 +62,20 @@ func ColorEnabled(w io.Writer) bool {
 	return IsTerminal(w)
 }
 
+// Message writes msg to w, the standard error, as "startlag: " lines: every line made printable
+// (file names and text from inputs cannot move the cursor or recolour the terminal), the lines
+// after the first indented under it. kind, such as "warning: ", follows the prefix.
+func Message(w io.Writer, kind, msg string) {
+	lines := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+	for i, line := range lines {
+		if i == 0 {
+			fmt.Fprintf(w, "startlag: %s%s\n", kind, printable(line))
+			continue
+		}
+		fmt.Fprintf(w, "          %s\n", printable(line))
+	}
+}
+
 // printable makes text from an input safe to print on a terminal: ASCII control characters
 // but tab and bytes that are not UTF-8 become \xNN; C1 controls and bidirectional formatting
 // characters (walk.IsHiddenControl: escape sequences, reordered text) become \uNNNN. Other text, backslashes included,

@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -59,16 +60,41 @@ func (l *loader) parseObjects(path string, b []byte) (int, string, error) {
 	}
 	for _, d := range docs {
 		c, k, err := l.object(path, li, d.json, d.line)
-		if err != nil {
+		var items itemErrors
+		switch {
+		case errors.As(err, &items):
+			for _, ie := range items.errs {
+				errs = append(errs, fmt.Errorf("%s:%d: %w", path, ie.line, ie.err))
+			}
+			if items.more > 0 {
+				errs = append(errs, fmt.Errorf("%s: %d more list items could not be read",
+					path, items.more))
+			}
+		case err != nil:
 			errs = append(errs, fmt.Errorf("%s:%d: %w", path, d.line, err))
 		}
 		n += c
 		kinds = append(kinds, k...)
 	}
-	if len(errs) > 0 {
-		return n, summarizeKinds(kinds), errs[0]
-	}
-	return n, summarizeKinds(kinds), nil
+	return n, summarizeKinds(kinds), errors.Join(errs...)
+}
+
+// itemErrors are the items of a List that could not be read, each at its line; the others
+// were read. At most maxItemErrors are kept, the rest counted in more.
+type itemErrors struct {
+	errs []itemError
+	more int
+}
+
+type itemError struct {
+	line int
+	err  error
+}
+
+const maxItemErrors = 10
+
+func (e itemErrors) Error() string {
+	return fmt.Sprintf("%d list items could not be read", len(e.errs)+e.more)
 }
 
 // splitDocs turns the input into JSON documents: the input itself when it is JSON, else each
@@ -149,6 +175,10 @@ func (l *loader) item(path string, li lineIndex, raw []byte, line int) (int, []s
 	error) {
 	var h objectHead
 	if err := json.Unmarshal(raw, &h); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field == "" {
+			err = fmt.Errorf("a %s where a Kubernetes object was expected", typeErr.Value)
+		}
 		return 0, nil, line, fmt.Errorf("decoding object: %w", err)
 	}
 	if h.Items != nil && (h.Kind == "" || strings.HasSuffix(h.Kind, "List")) {
@@ -187,14 +217,25 @@ func (l *loader) list(path string, li lineIndex, items []json.RawMessage,
 	line int) (int, []string, error) {
 	n := 0
 	var kinds []string
+	var bad itemErrors
 	for _, it := range items {
 		c, k, at, err := l.item(path, li, it, line)
-		if err != nil {
-			return n, kinds, err
+		var inner itemErrors
+		switch {
+		case errors.As(err, &inner): // a list in the list
+			bad.errs = append(bad.errs, inner.errs...)
+			bad.more += inner.more
+		case err != nil && len(bad.errs) < maxItemErrors:
+			bad.errs = append(bad.errs, itemError{line: at, err: err})
+		case err != nil:
+			bad.more++
 		}
 		n += c
 		kinds = append(kinds, k...)
 		line = max(line, at) // items come in file order: the next one is further down
+	}
+	if len(bad.errs) > 0 {
+		return n, kinds, bad
 	}
 	return n, kinds, nil
 }

@@ -149,7 +149,14 @@ func (l *loader) readCount() int {
 	return n
 }
 
-func (l *loader) problem(err error) { l.result.Problems = append(l.result.Problems, err) }
+// problem records err; a joined error (several items of one input) is recorded item by item.
+func (l *loader) problem(err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		l.result.Problems = append(l.result.Problems, j.Unwrap()...)
+		return
+	}
+	l.result.Problems = append(l.result.Problems, err)
+}
 
 // first opens an input, detects its kind and reads it unless it is a log.
 func (l *loader) first(path string) {

@@ -361,3 +361,37 @@ func mustAtoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// One bad item of an events List is a problem at its line; the other items are still read.
+func TestBadListItemKeepsTheRest(t *testing.T) {
+	item := func(name, reason, ts string) string {
+		return fmt.Sprintf(`    {"apiVersion": "v1", "kind": "Event",
+      "metadata": {
+        "name": %q
+      },
+      "involvedObject": {"kind": "Pod", "name": "p", "namespace": "ns"},
+      "reason": %q, "message": "Successfully assigned ns/p to n",
+      "firstTimestamp": %q, "lastTimestamp": %q}`, name, reason, ts, ts)
+	}
+	doc := "{\"kind\": \"List\", \"items\": [\n    1,\n" + strings.Join([]string{
+		item("bad-time", "Scheduled", "yesterday"),
+		item("ok-1", "Scheduled", "2026-01-01T00:00:00Z"),
+		item("ok-2", "Pulling", "2026-01-01T00:05:00Z")}, ",\n") + "\n]}\n"
+	path := filepath.Join(t.TempDir(), "events.json")
+	if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load([]string{path}, Options{OpenLog: openKubelog})
+	if err != nil || len(res.Pods) != 1 || len(res.Pods[0].Phases) < 2 {
+		t.Fatalf("err %v, pods %+v: the good items were not read", err, res.Pods)
+	}
+	var msgs []string
+	for _, p := range res.Problems {
+		msgs = append(msgs, p.Error())
+	}
+	want := []string{path + ":1: decoding object: a number where", path + ":5: decoding Event"}
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0], want[0]) ||
+		!strings.HasPrefix(msgs[1], want[1]) {
+		t.Errorf("problems %q, want two starting %q", msgs, want)
+	}
+}
