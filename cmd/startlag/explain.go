@@ -173,6 +173,9 @@ func (o *explainOptions) timelineOptions(s streams, args []string) (timeline.Opt
 	if o.volumeFiles < 0 {
 		return timeline.Options{}, errors.New("--volume-files must not be negative")
 	}
+	if err := notAnInput(o.html, args); err != nil {
+		return timeline.Options{}, err
+	}
 	if o.year != 0 && (o.year < 1970 || o.year > 9999) {
 		return timeline.Options{}, fmt.Errorf("--year %d is out of range", o.year)
 	}
@@ -186,6 +189,22 @@ func (o *explainOptions) timelineOptions(s streams, args []string) (timeline.Opt
 		opts.Location = loc
 	}
 	return opts, nil
+}
+
+// notAnInput refuses an --html path that is one of the inputs: writing the report would
+// destroy the log it explains.
+func notAnInput(html string, inputs []string) error {
+	out, err := os.Stat(html)
+	if html == "" || err != nil {
+		return nil
+	}
+	for _, in := range inputs {
+		if st, err := os.Stat(in); err == nil && os.SameFile(out, st) {
+			return fmt.Errorf("--html %s is one of the inputs; writing it would overwrite them",
+				html)
+		}
+	}
+	return nil
 }
 
 // openKubeletLog adapts the kubelog reader to the timeline loader.

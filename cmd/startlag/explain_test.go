@@ -191,3 +191,21 @@ func TestExplainNoStartUp(t *testing.T) {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
 }
+
+// --html naming an input is refused before anything is written.
+func TestExplainHTMLRefusesAnInput(t *testing.T) {
+	dir := explainCases(t)
+	raw, err := os.ReadFile(filepath.Join(dir, "case04.pod.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "pod.json")
+	if err := os.WriteFile(in, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := explainRun(t, "", in, "--html", in)
+	after, _ := os.ReadFile(in)
+	if code != exitError || !bytes.Equal(after, raw) || !strings.Contains(errOut, "--html") {
+		t.Errorf("exit %d, input kept %v, stderr %q", code, bytes.Equal(after, raw), errOut)
+	}
+}

@@ -177,3 +177,18 @@ func TestNumericFlagsAreChecked(t *testing.T) {
 		t.Errorf("--fsgroup 2147483647 refused: %s", errOut)
 	}
 }
+
+// An input's file name reaches stderr escaped: an ESC in it cannot recolour the terminal.
+func TestStderrEscapesFileNames(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "bad\x1b[31mRED.yaml")
+	if err := os.WriteFile(name, []byte("kind: Pod\nmetadata: {name: [}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"audit", name}, {"explain", name}} {
+		_, _, errOut := startlag(t, "", args...)
+		if strings.Contains(errOut, "\x1b") || !strings.Contains(errOut, `bad\x1b[31mRED`) {
+			t.Errorf("%v: stderr %q", args[0], errOut)
+		}
+	}
+}
