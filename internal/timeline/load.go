@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -171,6 +172,11 @@ func (l *loader) first(path string) {
 		}
 	}
 	head, _ := br.Peek(peekBytes)
+	if isBinary(head) {
+		closer.Close()
+		l.problem(fmt.Errorf("%s: binary data (NUL bytes), not a log, events or objects", path))
+		return
+	}
 	kind := detect(head)
 	if kind == InputLog {
 		l.deferLog(path, br, closer)
@@ -247,6 +253,12 @@ func (l *loader) now() time.Time {
 		return l.opts.Now()
 	}
 	return time.Now()
+}
+
+// isBinary reports whether the start of an input is mostly NUL bytes: a device, an image or a
+// core file. A log with a few NULs (a crash left a hole in it) is still read.
+func isBinary(head []byte) bool {
+	return len(head) > 0 && bytes.Count(head, []byte{0}) > len(head)/4
 }
 
 // isRegular reports whether path is a regular file (not a fifo or a device), which can be read

@@ -395,3 +395,24 @@ func TestBadListItemKeepsTheRest(t *testing.T) {
 		t.Errorf("problems %q, want two starting %q", msgs, want)
 	}
 }
+
+// A stream of NUL bytes (/dev/zero, an image) is refused at once; a log with a hole of NULs
+// from a crash is still explained.
+func TestBinaryInput(t *testing.T) {
+	dir := t.TempDir()
+	zeros := filepath.Join(dir, "zeros")
+	holed := filepath.Join(dir, "kubelet.log")
+	if err := os.WriteFile(zeros, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(holed, append(make([]byte, 100), realLog(t)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := Load([]string{zeros, holed}, Options{OpenLog: openKubelog, Year: 2026})
+	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Error(), "binary data") {
+		t.Errorf("problems %v, want the zeros named as binary", res.Problems)
+	}
+	if len(res.Pods) == 0 {
+		t.Error("the log with a hole was not explained")
+	}
+}
