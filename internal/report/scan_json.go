@@ -87,6 +87,7 @@ type scanRepair struct {
 	Failures     []scanError `json:"failures"`
 	RootRepaired bool        `json:"rootRepaired"`
 	RootSkipped  string      `json:"rootSkipped,omitempty"`
+	HardLinked   int64       `json:"hardLinked"`
 }
 
 type scanEstimate struct {
@@ -195,7 +196,7 @@ func walkDoc(s *walk.Stats) *scanWalk {
 
 func repairDoc(r *volscan.RepairResult) *scanRepair {
 	d := &scanRepair{Chgrp: r.Chgrp, Chmod: r.Chmod, Failed: r.Failed, Failures: []scanError{},
-		RootRepaired: r.RootRepaired, RootSkipped: r.RootSkipped}
+		RootRepaired: r.RootRepaired, RootSkipped: r.RootSkipped, HardLinked: r.HardLinked}
 	for _, e := range r.Failures {
 		d.Failures = append(d.Failures, scanError{Op: e.Op, Path: walk.Escape(e.Path),
 			Error: e.Err.Error()})

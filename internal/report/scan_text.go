@@ -224,6 +224,12 @@ func scanRepairText(w io.Writer, r *volscan.RepairResult) {
 	for _, e := range r.Failures {
 		fmt.Fprintf(w, "  %s: %v\n", walk.Escape(e.Path), e.Err)
 	}
+	if r.HardLinked > 0 {
+		fmt.Fprint(w, WrapText("  ", fmt.Sprintf("%s hard-linked: their other names share "+
+			"the change, also where they lie outside the volume on the same file system, as "+
+			"under the kubelet's walk.", Count(r.HardLinked, "changed file was",
+			"changed files were"))))
+	}
 	switch {
 	case r.RootRepaired:
 		fmt.Fprintln(w, "  The root was changed last; it now passes the OnRootMismatch test.")

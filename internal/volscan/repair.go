@@ -36,6 +36,10 @@ type RepairResult struct {
 	// differing root was left alone.
 	RootRepaired bool
 	RootSkipped  string
+	// HardLinked counts the changed files that have other names (link count above one). A
+	// hard link's inode is one: its other names, which can lie outside the volume on the same
+	// file system, share the change, as they do under the kubelet's walk.
+	HardLinked int64
 }
 
 // Repair makes exactly the changes the kubelet's Always walk would make, but only to entries
@@ -45,7 +49,9 @@ type RepairResult struct {
 //
 // Every change is made relative to a directory descriptor opened with O_NOFOLLOW and checked
 // against the listing's inode (see package walk), so a directory swapped for a symlink
-// during the repair is never entered: nothing outside the volume is touched.
+// during the repair is never entered: no name outside the volume is followed. An inode
+// hard-linked into the volume is changed like the kubelet changes it (see
+// RepairResult.HardLinked).
 func Repair(ctx context.Context, path string, opt RepairOptions) (*RepairResult, error) {
 	root, err := walk.Open(path)
 	if err != nil {
@@ -78,6 +84,7 @@ type repairer struct {
 	limiter   *rate.Limiter
 	chgrp     atomic.Int64
 	chmod     atomic.Int64
+	linked    atomic.Int64
 	maxErrors int
 
 	mu       sync.Mutex
@@ -111,6 +118,9 @@ func (rp *repairer) walk(ctx context.Context, root *walk.Root, opt Options,
 			user(o)
 			mu.Unlock()
 		}
+		if oe.Type != ownership.TypeDir && e.Stat.Nlink > 1 {
+			rp.linked.Add(1)
+		}
 		return rp.fix(ctx, e, oe, c)
 	})
 	for _, s := range shards {
@@ -128,7 +138,7 @@ func (rp *repairer) walk(ctx context.Context, root *walk.Root, opt Options,
 }
 
 func (rp *repairer) fill(res *RepairResult) {
-	res.Chgrp, res.Chmod = rp.chgrp.Load(), rp.chmod.Load()
+	res.Chgrp, res.Chmod, res.HardLinked = rp.chgrp.Load(), rp.chmod.Load(), rp.linked.Load()
 	rp.mu.Lock()
 	res.Failed, res.Failures = rp.failed, rp.failures
 	rp.mu.Unlock()

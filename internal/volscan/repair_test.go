@@ -273,3 +273,20 @@ func TestRepairSlowRateBothChanges(t *testing.T) {
 			rr.RootRepaired)
 	}
 }
+
+// A file hard-linked into the volume is changed like the kubelet changes it, and counted.
+func TestRepairCountsHardLinks(t *testing.T) {
+	needRoot(t)
+	vol, elsewhere := t.TempDir(), t.TempDir()
+	outside := filepath.Join(elsewhere, "secret")
+	if err := os.WriteFile(outside, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(outside, filepath.Join(vol, "innocent")); err != nil {
+		t.Skip("no hard link across these temporary directories:", err)
+	}
+	rr, err := Repair(context.Background(), vol, RepairOptions{Options: Options{FSGroup: 3000}})
+	if err != nil || rr.HardLinked != 1 {
+		t.Fatalf("repair: %v, %d hard-linked files changed, want 1", err, rr.HardLinked)
+	}
+}
