@@ -115,21 +115,25 @@ var yamlErrorLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // line before it), so the chunk is parsed again with goccy/go-yaml, whose syntax errors carry
 // the offending token's line and column; its report is used when it has one.
 func (d *decoder) yamlError(chunkLine int, c []byte, err error) {
+	lang := "YAML"
+	if t := bytes.TrimSpace(c); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		lang = "JSON" // JSON is read as YAML; its errors speak of the YAML reading
+	}
 	var se *goccy.SyntaxError
 	if _, gerr := parser.ParseBytes(c, 0); errors.As(gerr, &se) && se.Token != nil {
 		p := se.Token.Position
-		d.errorf(chunkLine+p.Line-1, p.Column, "malformed YAML: %s", se.Message)
+		d.errorf(chunkLine+p.Line-1, p.Column, "malformed %s: %s", lang, se.Message)
 		return
 	}
 
 	msg := err.Error()
 	m := yamlErrorLine.FindStringSubmatch(msg)
 	if m == nil {
-		d.errorf(chunkLine, 0, "malformed YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+		d.errorf(chunkLine, 0, "malformed %s: %s", lang, strings.TrimPrefix(msg, "yaml: "))
 		return
 	}
 	n, _ := strconv.Atoi(m[1])
-	d.errorf(chunkLine+n-1, 0, "malformed YAML: %s", m[2])
+	d.errorf(chunkLine+n-1, 0, "malformed %s: %s", lang, m[2])
 }
 
 // errorf records an InputError at line:col of the file.
@@ -167,11 +171,32 @@ func (d *decoder) object(n *yaml.Node, lineOffset int, source string) {
 	d.record(apiVersion, kind, pos, source, func() ([]byte, error) { return nodeJSON(n) })
 }
 
+// knownGroupVersion is the apiVersion a workload or storage kind of the core API groups has
+// today, to recognise such a kind written without its apiVersion.
+func knownGroupVersion(kind string) string {
+	switch kind {
+	case "Pod", "ReplicationController", "PersistentVolume", "PersistentVolumeClaim":
+		return "v1"
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
+		return "apps/v1"
+	case "Job", "CronJob":
+		return "batch/v1"
+	case "StorageClass", "CSIDriver":
+		return "storage.k8s.io/v1"
+	}
+	return ""
+}
+
 // record counts one object at pos and decodes it from the JSON toJSON returns when its kind is
 // audited; other objects are counted in Set.Skipped without calling toJSON.
 func (d *decoder) record(apiVersion, kind string, pos Position, source string,
 	toJSON func() ([]byte, error)) {
 	d.set.Objects++
+	if apiVersion == "" && kind != "" && classify(knownGroupVersion(kind), kind) != classOther {
+		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s without apiVersion: not a "+
+			"valid object (the API server refuses it), not audited", kind))
+		return
+	}
 	if apiVersion == "" || kind == "" {
 		d.set.Skipped[noKind]++
 		return

@@ -433,6 +433,8 @@ func TestBadInputKeepsGoing(t *testing.T) {
 		"spec: {replicas: three}\n")
 	write("e-scalar.yaml", "just text\n")
 	write("f-good.yml", good)
+	write("g-noapi.yaml", "kind: Pod\nmetadata: {name: x}\n")
+	write("h-broken.json", `{"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [}`)
 	write("ignored.txt", "not: read")
 
 	set := Load(context.Background(), []string{dir, filepath.Join(dir, "missing.yaml")}, nil)
@@ -445,8 +447,10 @@ func TestBadInputKeepsGoing(t *testing.T) {
 		{"a-malformed.yaml", 7, "malformed YAML"},
 		{"b-binary.yaml", 2, "binary"},
 		{"c-latin1.yaml", 3, "invalid UTF-8"},
-		{"d-typo.yaml", 1, "apps/v1 Deployment"},
+		{"d-typo.yaml", 1, "apps/v1 Deployment: spec.replicas: a string where int32 is expected"},
 		{"e-scalar.yaml", 1, "not a Kubernetes object"},
+		{"g-noapi.yaml", 1, "Pod without apiVersion"},
+		{"h-broken.json", 1, "malformed JSON"},
 		{"missing.yaml", 0, "no such file"},
 	}
 	if len(set.Errors) != len(wantErrs) {

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -71,7 +73,7 @@ func (d *decoder) add(c class, data []byte, pos Position, source string) error {
 
 	obj, _, err := deserializer.Decode(data, nil, nil)
 	if err != nil {
-		return err
+		return plainTypeError(err)
 	}
 	if d.addStorage(obj) {
 		return nil
@@ -101,6 +103,16 @@ func (d *decoder) addStorage(obj runtime.Object) bool {
 		return false
 	}
 	return true
+}
+
+// plainTypeError words a JSON type mismatch by the manifest's field path ("spec.securityContext.
+// fsGroup: a string where an int64 is expected") instead of Go's struct and field names.
+func plainTypeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return err
+	}
+	return fmt.Errorf("%s: a %s where %s is expected", te.Field, te.Value, te.Type)
 }
 
 // typedWorkload extracts the pod template of a built-in workload.
