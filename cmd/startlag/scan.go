@@ -62,10 +62,10 @@ files); --list prints every entry that would change.
 `
 
 const scanExitHelp = `Exit status:
-  0    verdict safe
+  0    verdict safe; with --apply: every differing entry and the root were changed
   1    verdict unsafe
   2    usage error, or a volume or listing that could not be read (what could be read is
-       still reported)
+       still reported); with --apply: an entry or the root could not be changed
   3    verdict walks-anyway
   130  interrupted`
 

@@ -58,7 +58,7 @@ func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
 	}
 	ro := ""
 	if res.ReadOnly {
-		ro = ", read-only masks"
+		ro = "; read-only masks 0440/0550"
 	}
 	fmt.Fprintf(w, "fsGroup:\t%d (%s%s)\n", res.FSGroup, from, ro)
 
