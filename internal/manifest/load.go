@@ -230,6 +230,11 @@ func readSource(src source, stdin io.Reader) ([]byte, error) {
 			return nil, &InputError{Pos: pos, Err: err}
 		}
 		defer f.Close()
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() &&
+			info.Size() > MaxFileBytes {
+			return nil, inputErrorf(pos, "larger than %d MiB; split the input",
+				MaxFileBytes>>20)
+		}
 		r = f
 	} else if r == nil {
 		return nil, inputErrorf(pos, "no standard input")
