@@ -22,11 +22,13 @@ type lineRef struct {
 
 // refOf returns a reference to the event's line, or a zero lineRef when its text is not a plain
 // copy of the file's bytes (invalid UTF-8 replaced) and so cannot be read back as it was shown.
+// The checksum is left to dropText: most lines are read while others wait to be parsed, and
+// only the lines whose text is dropped need one.
 func refOf(ev kubelog.Event) lineRef {
 	if ev.Text == "" || strings.ContainsRune(ev.Text, '\uFFFD') {
 		return lineRef{}
 	}
-	return lineRef{off: ev.Src.Offset, n: int32(len(ev.Text)), sum: textSum(ev.Text)}
+	return lineRef{off: ev.Src.Offset, n: int32(len(ev.Text))}
 }
 
 func textSum(s string) uint32 {
@@ -39,9 +41,10 @@ func textSum(s string) uint32 {
 // kept copies keep it.
 var keepsText = map[sigKind]bool{sigOwnFailed: true, sigSetUpFailed: true}
 
-// dropText forgets the text of a kept signal that can be read back later.
+// dropText forgets the text of a kept signal that can be read back later, keeping its checksum.
 func dropText(s *signal) {
-	if s.ev.line.n > 0 && !keepsText[s.kind] {
+	if s.ev.line.n > 0 && !keepsText[s.kind] && s.ev.Text != "" {
+		s.ev.line.sum = textSum(s.ev.Text)
 		s.ev.Text = ""
 	}
 }
