@@ -40,6 +40,12 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	// explain must agree with the kubelet's own metric on the walk it logged.
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, "explain check") && !strings.HasSuffix(line, ": OK") {
+			t.Errorf("explain disagrees with the kubelet: %s", line)
+		}
+	}
 	if slowfs.Available() == nil && !strings.Contains(out.String(), "== slowfs") {
 		t.Error("output lacks the slowfs part")
 	}

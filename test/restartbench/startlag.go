@@ -71,30 +71,37 @@ type explained struct {
 			Cause string  `json:"cause"`
 			Delay float64 `json:"delaySeconds"`
 		} `json:"diagnosis"`
+		Walks []struct {
+			Duration float64 `json:"durationSeconds"`
+		} `json:"walks"`
 	} `json:"pods"`
 }
 
 // explainWalk runs `startlag explain LOG -o json` and returns the cause and delay it gives
-// for pod.
-func explainWalk(ctx context.Context, bin, log, pod string) (string, time.Duration, error) {
+// for pod, and the longest walk it saw.
+func explainWalk(ctx context.Context, bin, log, pod string) (cause string, delay,
+	walk time.Duration, err error) {
 	out, err := exec.CommandContext(ctx, bin, "explain", log, "-o", "json").Output()
 	if err != nil {
-		return "", 0, fmt.Errorf("startlag explain %s: %w", log, err)
+		return "", 0, 0, fmt.Errorf("startlag explain %s: %w", log, err)
 	}
 
 	var e explained
 	if err := json.Unmarshal(out, &e); err != nil {
-		return "", 0, fmt.Errorf("startlag explain %s: output: %w", log, err)
+		return "", 0, 0, fmt.Errorf("startlag explain %s: output: %w", log, err)
 	}
+	seconds := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 	for _, p := range e.Pods {
 		if p.Name != pod || p.Diagnosis == nil {
 			continue
 		}
-		d := time.Duration(p.Diagnosis.Delay * float64(time.Second))
-		return p.Diagnosis.Cause, d, nil
+		for _, w := range p.Walks {
+			walk = max(walk, seconds(w.Duration))
+		}
+		return p.Diagnosis.Cause, seconds(p.Diagnosis.Delay), walk, nil
 	}
 
-	return "", 0, fmt.Errorf("startlag explain %s: no diagnosis for pod %s", log, pod)
+	return "", 0, 0, fmt.Errorf("startlag explain %s: no diagnosis for pod %s", log, pod)
 }
 
 // ensureDir creates dir (and parents) when it is not empty.
