@@ -183,6 +183,11 @@ func chownMessage(t *target, d ownership.Decision, g *hitGroup) string {
 }
 
 func chownFix(t *target, d ownership.Decision, g *hitGroup) string {
+	if !persistentData(d) {
+		return fmt.Sprintf("Nothing is urgent: the volume starts empty in each pod. To spare "+
+			"the pass anyway, chown only the mount point (e.g. %s) or drop init container %s.",
+			guardedExample(g), g.container)
+	}
 	fix := fmt.Sprintf("Remove init container %s, or make it conditional and non-recursive, "+
 		"e.g. %s, and repair existing files once.", g.container, guardedExample(g))
 	if fg := t.fsGroup(); fg != nil {
