@@ -200,7 +200,7 @@ func (t *textWriter) pod(p timeline.Pod) {
 	t.line("")
 	t.timeline(p)
 	t.line("")
-	t.diagnosis(p.Diagnosis)
+	t.diagnosis(p.Diagnosis, slowPhaseOpen(p))
 	for _, n := range p.Notes {
 		t.wrapped("Note: ", printable(n))
 	}
@@ -307,14 +307,31 @@ func phaseDuration(ph timeline.Phase) string {
 }
 
 // diagnosis writes the cause, delay, confidence, evidence, fix and cost.
-func (t *textWriter) diagnosis(d timeline.Diagnosis) {
+// slowPhaseOpen reports whether the phase the diagnosis names was still going at the end of the
+// input, so that its delay is a lower bound.
+func slowPhaseOpen(p timeline.Pod) bool {
+	for _, ph := range p.Phases {
+		if ph.Name == p.Diagnosis.Phase {
+			return ph.Open
+		}
+	}
+	return false
+}
+
+// diagnosis writes the cause block; open says the slow phase had not ended.
+func (t *textWriter) diagnosis(d timeline.Diagnosis, open bool) {
 	t.wrapped("Cause:      ", fmt.Sprintf("%s — %s", t.paint(ansiBold, string(d.Cause)),
 		d.Cause.Title()))
 	delay := fmtDuration(d.Delay)
-	if d.UpperBound {
-		delay = "≤ " + delay + " (upper bound)"
+	phase := fmt.Sprintf("%s in phase %s", delay, d.Phase)
+	switch {
+	case open:
+		phase = fmt.Sprintf("%s+ in phase %s, still running at the end of the input", delay,
+			d.Phase)
+	case d.UpperBound:
+		phase = fmt.Sprintf("≤ %s (upper bound) in phase %s", delay, d.Phase)
 	}
-	t.field("Delay", fmt.Sprintf("%s in phase %s", delay, d.Phase))
+	t.wrapped("Delay:      ", phase)
 	t.field("Confidence", string(d.Confidence))
 	if d.FilesPerSecond > 0 {
 		t.field("Walk rate", fmt.Sprintf("%.0f files/s (%d files by the last progress report)",
