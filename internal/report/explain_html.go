@@ -158,7 +158,8 @@ pre{background:#f6f8fa;padding:.5em;font:12px ui-monospace,Menlo,monospace;
 .loc{color:#57606a}
 </style></head><body>
 <h1>startlag explain</h1>
-<p class="meta">Generated {{.Generated}} from {{len .Inputs}} {{if eq (len .Inputs) 1}}input{{else}}inputs{{end}}. Times are UTC.</p>
+<p class="meta">Generated {{.Generated}} from {{len .Inputs}}
+{{- if eq (len .Inputs) 1}} input{{else}} inputs{{end}}. Times are UTC.</p>
 {{range .Problems}}<p class="meta">Problem: {{.}}</p>{{end}}
 {{if not .Pods}}<p>No pod start-up found in the inputs.</p>{{end}}
 {{range .Pods}}

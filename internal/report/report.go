@@ -78,8 +78,8 @@ func Message(w io.Writer, kind, msg string) {
 
 // printable makes text from an input safe to print on a terminal: ASCII control characters
 // but tab and bytes that are not UTF-8 become \xNN; C1 controls and bidirectional formatting
-// characters (walk.IsHiddenControl: escape sequences, reordered text) become \uNNNN. Other text, backslashes included,
-// is returned unchanged, so log lines stay as they were written.
+// characters (walk.IsHiddenControl: escape sequences, reordered text) become \uNNNN. Other
+// text, backslashes included, is returned unchanged, so log lines stay as they were written.
 func printable(s string) string {
 	if !needsPrintable(s) {
 		return s

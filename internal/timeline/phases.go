@@ -171,7 +171,8 @@ func (ph *phaser) deviceMount() {
 }
 
 // attachAndMountTimeout is how long the kubelet's pod worker waits for the volumes before it
-// logs "unmounted volumes=[…] … context deadline exceeded" and retries (podAttachAndMountTimeout).
+// logs "unmounted volumes=[…] … context deadline exceeded" and retries
+// (podAttachAndMountTimeout).
 const attachAndMountTimeout = 2*time.Minute + 3*time.Second
 
 // firstWaitBefore returns the earliest volume-wait timeout before t: the wait it ends began
