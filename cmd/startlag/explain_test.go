@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // explainRun runs `startlag explain args...` and returns the exit code, stdout and stderr.
@@ -207,5 +210,50 @@ func TestExplainHTMLRefusesAnInput(t *testing.T) {
 	after, _ := os.ReadFile(in)
 	if code != exitError || !bytes.Equal(after, raw) || !strings.Contains(errOut, "--html") {
 		t.Errorf("exit %d, input kept %v, stderr %q", code, bytes.Equal(after, raw), errOut)
+	}
+}
+
+// TestExplainFifoAndSymlinkedLogs: a fifo (as from <(journalctl ...)) can be read only once,
+// and a directory of symlinked logs (/var/log/containers) must be read through the links.
+func TestExplainFifoAndSymlinkedLogs(t *testing.T) {
+	logPath := filepath.Join(explainCases(t), "case01.kubelet.log")
+	raw, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	fifo := filepath.Join(tmp, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no fifo here:", err)
+	}
+	go func() {
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Write(raw)
+			f.Close()
+		}
+	}()
+	links := filepath.Join(tmp, "containers")
+	if err := os.Mkdir(links, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(logPath)
+	if err := os.Symlink(abs, filepath.Join(links, "kubelet.log")); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, in := range []string{fifo, links} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			code, out, errOut := explainRun(t, "", "--year", "2026", in)
+			if code != exitOK || !strings.Contains(out, "fsgroup-walk") {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q", in, code, out, errOut)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: explain still reading after 30 s (an input opened twice?)", in)
+		}
 	}
 }

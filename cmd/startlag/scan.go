@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -86,7 +88,8 @@ func newScanCmd(s streams) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.Int64Var(&o.fsGroup, "fsgroup", -1, "the pod's fsGroup; -1 takes the volume root's group")
+	f.Int64Var(&o.fsGroup, "fsgroup", -1,
+		"the pod's fsGroup; -1 takes the volume root's group (not with --apply)")
 	f.BoolVar(&o.readOnly, "read-only", false, "the volume is mounted read-only (0440/0550 masks)")
 	f.BoolVar(&o.rootSquash, "root-squash", false,
 		"the volume is NFS exported with root_squash: say what a kubelet acting as nobody "+
@@ -121,6 +124,11 @@ func (o *scanOptions) validate(args []string) error {
 		return usageError(errors.New("--apply and --estimate need a DIR, not a listing"))
 	case o.apply && o.estimate:
 		return usageError(errors.New("--apply and --estimate cannot be combined"))
+	case o.apply && o.fsGroup < 0:
+		// The root's group is a guess that makes the root test pass by construction: fine for
+		// reading, not for rewriting every entry as root.
+		return usageError(errors.New("--apply needs --fsgroup: name the pod's fsGroup " +
+			"(scan without --apply shows the root's group)"))
 	case o.list && o.output != "text":
 		return usageError(errors.New("--list prints text lines; it cannot be combined with -o " +
 			o.output))
@@ -234,7 +242,8 @@ func finiteNonNegative(f float64) bool { return f >= 0 && !math.IsInf(f, 1) }
 // listing is streamed, never read whole.
 func openListingInput(s streams, name string) (string, io.ReadCloser, error) {
 	if name == "-" {
-		return "<stdin>", io.NopCloser(s.In), nil
+		r, err := gunzipped(s.In, io.NopCloser(nil))
+		return "<stdin>", r, err
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -245,7 +254,32 @@ func openListingInput(s streams, name string) (string, io.ReadCloser, error) {
 		return name, nil, fmt.Errorf("reading listing: %s is a directory (scan it as DIR, "+
 			"without --from-listing)", name)
 	}
-	return name, f, nil
+	r, err := gunzipped(f, f)
+	if err != nil {
+		return name, nil, fmt.Errorf("reading listing %s: %w", name, err)
+	}
+	return name, r, nil
+}
+
+// gunzipped returns r decompressed when it starts with the gzip magic (a listing saved with
+// `| gzip`), else r as it is; closing the result closes c.
+func gunzipped(r io.Reader, c io.Closer) (io.ReadCloser, error) {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(2)
+	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
+		return readCloser{br, c}, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return readCloser{zr, c}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,6 +48,30 @@ func TestScanListingVerdicts(t *testing.T) {
 	}
 }
 
+// TestScanListingGzip: a listing saved through gzip gives the same verdict, from a file and
+// from stdin.
+func TestScanListingGzip(t *testing.T) {
+	data, err := os.ReadFile(scanCorpus(t, "case08.volume-scan.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "listing.txt.gz")
+	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []struct{ stdin, name string }{{"", path}, {gz.String(), "-"}} {
+		code, out, errOut := scanRun(t, in.stdin, "scan", "--from-listing", in.name,
+			"--fsgroup", "3000")
+		if code != exitFindings || !strings.Contains(out, "Verdict: unsafe") {
+			t.Errorf("%s: exit %d\n%s%s", in.name, code, out, errOut)
+		}
+	}
+}
+
 func TestScanListingJSONFromStdin(t *testing.T) {
 	data, err := os.ReadFile(scanCorpus(t, "case08.volume-scan.txt"))
 	if err != nil {
@@ -81,6 +106,23 @@ func TestScanMalformedListing(t *testing.T) {
 	}
 	if !strings.Contains(out, "Verdict: safe") {
 		t.Errorf("the good lines were not checked:\n%s", out)
+	}
+}
+
+// TestScanApplyNeedsFSGroup: --apply without --fsgroup would take the root's group as the
+// fsGroup and rewrite the volume for it; it must refuse and change nothing.
+func TestScanApplyNeedsFSGroup(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "private")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := scanRun(t, "", "scan", dir, "--apply")
+	if code != exitError || !strings.Contains(errOut, "--apply needs --fsgroup") {
+		t.Errorf("exit %d, stderr %q; want %d and the reason", code, errOut, exitError)
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the volume was changed: %v %v", st.Mode(), err)
 	}
 }
 

@@ -76,7 +76,9 @@ func toHTMLPod(p timeline.Pod) htmlPod {
 		StartClock: clock(p.Start), EndClock: clock(p.End), D: p.Diagnosis,
 		Doc: p.Diagnosis.Cause.DocPath(), Title: p.Diagnosis.Cause.Title(), Notes: p.Notes}
 	hp.Delay = fmtDuration(p.Diagnosis.Delay)
-	if p.Diagnosis.UpperBound {
+	if p.Diagnosis.DelayUnknown {
+		hp.Delay = "unknown (no end in the inputs)"
+	} else if p.Diagnosis.UpperBound {
 		hp.Delay = "≤ " + hp.Delay + " (upper bound)"
 	}
 	span := p.End.Sub(p.Start)
@@ -106,10 +108,13 @@ func toHTMLPod(p timeline.Pod) htmlPod {
 var explainPage = template.Must(template.New("explain").Funcs(template.FuncMap{
 	"loc": func(e timeline.Evidence) string {
 		if e.Line > 0 {
-			return fmt.Sprintf("%s:%d", e.File, e.Line)
+			return printable(fmt.Sprintf("%s:%d", e.File, e.Line))
 		}
-		return e.File
+		return printable(e.File)
 	},
+	// p shows control characters and invalid UTF-8 of input text as escapes, as the text
+	// output does; the template then escapes the markup.
+	"p":    printable,
 	"conf": func(c timeline.Confidence) string { return string(c) },
 	"f1":   func(f float64) string { return fmt.Sprintf("%.0f", f) },
 	"add":  func(a, b float64) float64 { return a + b },
@@ -122,7 +127,7 @@ var explainPage = template.Must(template.New("explain").Funcs(template.FuncMap{
 // codeSpans escapes s for HTML and shows its `code spans` as <code>; an unpaired backtick is
 // kept as it is.
 func codeSpans(s string) template.HTML {
-	parts := strings.Split(s, "`")
+	parts := strings.Split(printable(s), "`")
 	var b strings.Builder
 	for i, p := range parts {
 		text := template.HTMLEscapeString(p)
@@ -160,15 +165,15 @@ pre{background:#f6f8fa;padding:.5em;font:12px ui-monospace,Menlo,monospace;
 <h1>startlag explain</h1>
 <p class="meta">Generated {{.Generated}} from {{len .Inputs}}
 {{- if eq (len .Inputs) 1}} input{{else}} inputs{{end}}. Times are UTC.</p>
-{{range .Problems}}<p class="meta">Problem: {{.}}</p>{{end}}
+{{range .Problems}}<p class="meta">Problem: {{p .}}</p>{{end}}
 {{if not .Pods}}<p>No pod start-up found in the inputs.</p>{{end}}
 {{range .Pods}}
-<h2>Pod {{.Key}}</h2>
-<p class="meta">{{if .UID}}uid {{.UID}} {{end}}{{if .Node}}· node {{.Node}} {{end}}
+<h2>Pod {{p .Key}}</h2>
+<p class="meta">{{if .UID}}uid {{p .UID}} {{end}}{{if .Node}}· node {{p .Node}} {{end}}
 · start-up shown {{.Total}} ({{.StartClock}} → {{.EndClock}})</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="880" height="{{.SVGHeight}}" role="img"
  aria-label="start-up timeline">
-{{range .Bars}}<text x="0" y="{{add .Y 15}}">{{.Label}}</text>
+{{range .Bars}}<text x="0" y="{{add .Y 15}}">{{p .Label}}</text>
 <rect class="{{.Class}}" x="{{.X}}" y="{{add .Y 4}}" width="{{.W}}" height="14"></rect>
 <text x="800" y="{{add .Y 15}}">{{.Duration}}</text>
 {{end}}<text x="230" y="{{.AxisY}}">{{.StartClock}}</text>
@@ -186,10 +191,10 @@ pre{background:#f6f8fa;padding:.5em;font:12px ui-monospace,Menlo,monospace;
 <tr><td>Docs</td><td><a href="{{docURL .Doc}}">{{.Doc}}</a></td></tr>
 </table></div>
 {{if .D.RuledOut}}<p><b>Not the cause</b></p>
-<ul>{{range .D.RuledOut}}<li>{{.}}</li>{{end}}</ul>{{end}}
+<ul>{{range .D.RuledOut}}<li>{{p .}}</li>{{end}}</ul>{{end}}
 {{if .D.Evidence}}<p><b>Evidence</b></p>
-{{range .D.Evidence}}<pre><span class="loc">{{loc .}}</span>  {{.Text}}</pre>{{end}}{{end}}
-{{range .Notes}}<p class="meta">Note: {{.}}</p>{{end}}
+{{range .D.Evidence}}<pre><span class="loc">{{loc .}}</span>  {{p .Text}}</pre>{{end}}{{end}}
+{{range .Notes}}<p class="meta">Note: {{p .}}</p>{{end}}
 {{end}}
 </body></html>
 `

@@ -92,6 +92,7 @@ type jsonDiagnosis struct {
 	Phase          string         `json:"phase"`
 	DelaySeconds   float64        `json:"delaySeconds"`
 	UpperBound     bool           `json:"upperBound"`
+	DelayUnknown   bool           `json:"delayUnknown,omitempty"`
 	Confidence     string         `json:"confidence"`
 	Summary        string         `json:"summary"`
 	Evidence       []jsonEvidence `json:"evidence"`
@@ -215,7 +216,8 @@ func toJSONPod(p timeline.Pod) jsonPod {
 
 func toJSONDiagnosis(d timeline.Diagnosis) jsonDiagnosis {
 	jd := jsonDiagnosis{Cause: string(d.Cause), Title: d.Cause.Title(), Phase: string(d.Phase),
-		DelaySeconds: secs(d.Delay), UpperBound: d.UpperBound, Confidence: string(d.Confidence),
+		DelaySeconds: secs(d.Delay), UpperBound: d.UpperBound,
+		DelayUnknown: d.DelayUnknown, Confidence: string(d.Confidence),
 		Summary: d.Summary, Evidence: toJSONEvidence(d.Evidence), Fix: d.Fix,
 		Doc: d.Cause.DocPath(), RuledOut: append([]string{}, d.RuledOut...), Files: d.Files,
 		FilesPerSecond: d.FilesPerSecond}

@@ -159,7 +159,8 @@ func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
 // Everything taken from the inputs must be escaped, and the page must load nothing.
 func TestExplainHTMLEscapesAndIsSelfContained(t *testing.T) {
 	at := time.Date(2026, 4, 12, 9, 0, 0, 0, time.UTC)
-	evil := `E0412 09:00:01 x.go:1] "<script>alert(1)</script>" path="\"><img onerror=alert(2)>"`
+	evil := `E0412 09:00:01 x.go:1] "<script>alert(1)</script>" path="\"><img onerror=alert(2)>"` +
+		"\x1b[31m\a"
 	ev := timeline.Evidence{File: `log"><script>x</script>`, Line: 3, Text: evil, Time: at}
 	res := &timeline.Result{
 		Problems: []error{errors.New("<script>problem</script>")},
@@ -179,7 +180,7 @@ func TestExplainHTMLEscapesAndIsSelfContained(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := buf.String()
-	for _, bad := range []string{"<script", "<img", "<b>fix"} {
+	for _, bad := range []string{"<script", "<img", "<b>fix", "\x1b", "\a"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains unescaped %q", bad)
 		}

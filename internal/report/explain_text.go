@@ -325,6 +325,8 @@ func (t *textWriter) diagnosis(d timeline.Diagnosis, open bool) {
 	delay := fmtDuration(d.Delay)
 	phase := fmt.Sprintf("%s in phase %s", delay, d.Phase)
 	switch {
+	case d.DelayUnknown:
+		phase = fmt.Sprintf("unknown: phase %s has no end in the inputs", d.Phase)
 	case open:
 		phase = fmt.Sprintf("%s+ in phase %s, still running at the end of the input", delay,
 			d.Phase)

@@ -114,6 +114,21 @@ func TestCase02WarningFloodIsNotTheCause(t *testing.T) {
 	}
 }
 
+// case02's kubelet log alone: the 1.18 kubelet warned as the EBS walk began and logged no SetUp
+// ending for any volume, so the log cannot tell how long the walk took; it must not be blamed.
+func TestCase02LogAloneBlamesNoWalk(t *testing.T) {
+	_, p := loadCase(t, "cases", "case02.kubelet.journal.log")
+	d := p.Diagnosis
+	if d.Cause == CauseFSGroupWalk || d.Confidence != ConfidenceLow || !d.DelayUnknown ||
+		d.Cost != nil {
+		t.Errorf("diagnosis %s (%s, delay %v, unknown %t): want unknown, low, no delay",
+			d.Cause, d.Confidence, d.Delay, d.DelayUnknown)
+	}
+	if !strings.Contains(d.Summary, "pvc-ca5e4432-cb70-4793-8fa9-2ed8cba4b22b") {
+		t.Errorf("summary does not name the walked volume: %s", d.Summary)
+	}
+}
+
 // case04: PodScheduled 08:00:00 → PodReadyToStartContainers 08:18:41 (upper bound).
 func TestCase04InferredFromConditions(t *testing.T) {
 	_, p := loadCase(t, "cases", "case04.pod.json")
@@ -445,5 +460,22 @@ func TestCase01CutWhileWalking(t *testing.T) {
 				"volume-setup of %s", cut, p.Diagnosis.Cause, ph.Name, ph.Open, p.Diagnosis.Delay,
 				want)
 		}
+	}
+}
+
+// TestCase04WithByteOrderMark: the same pod JSON saved with a UTF-8 byte order mark (Windows
+// editors, PowerShell) is still read as objects.
+func TestCase04WithByteOrderMark(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(corpusDir(t, "cases"), "case04.pod.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "pod.json")
+	if err := os.WriteFile(path, append([]byte("\ufeff"), raw...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load([]string{path}, Options{OpenLog: openKubelog})
+	if err != nil || len(res.Pods) != 1 || res.Pods[0].Diagnosis.Cause != CauseFSGroupWalk {
+		t.Fatalf("Load: %v, %d pods, problems %v", err, len(res.Pods), res.Problems)
 	}
 }

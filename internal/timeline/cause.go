@@ -71,7 +71,7 @@ var causes = map[CauseID]causeInfo{
 			"is wrong), or fix ownership once on the storage and drop the init container",
 	},
 	CauseVolumeAttachWait: {
-		Title: "waiting for the volume to be detached elsewhere and attached here (Multi-Attach)",
+		Title: "waiting for the volume to be attached to the node (Multi-Attach, slow attach)",
 		Fix: "use strategy.type: Recreate (or a StatefulSet) for workloads that mount " +
 			"ReadWriteOnce volumes; for a dead node use the node.kubernetes.io/out-of-service taint",
 	},
@@ -112,7 +112,10 @@ type Diagnosis struct {
 	// steps the input cannot separate.
 	Delay      time.Duration
 	UpperBound bool
-	Confidence Confidence
+	// DelayUnknown is true when the input cannot date the end of the slow phase (Delay is
+	// then 0 and there is no cost).
+	DelayUnknown bool
+	Confidence   Confidence
 	// Summary is one or two sentences in plain words.
 	Summary  string
 	Evidence []Evidence

@@ -34,7 +34,7 @@ func (d *diagnoser) diagnose() Diagnosis {
 		dg.Fix = "nothing to fix in the start-up the input shows"
 	}
 	dg.Phase = slow.Name
-	if dg.Delay == 0 {
+	if dg.Delay == 0 && !dg.DelayUnknown {
 		dg.Delay = slow.Duration()
 		dg.UpperBound = dg.UpperBound || slow.Inferred
 	}
@@ -47,7 +47,9 @@ func (d *diagnoser) diagnose() Diagnosis {
 	sortEvidence(dg.Evidence)
 	dg.Evidence = capEvidence(dg.Evidence, 8)
 	dg.RuledOut = append(dg.RuledOut, d.redHerrings(dg.Cause)...)
-	dg.Cost = costOf(dg.Delay, d.opts.RestartsPerMonth)
+	if !dg.DelayUnknown {
+		dg.Cost = costOf(dg.Delay, d.opts.RestartsPerMonth)
+	}
 	return dg
 }
 
@@ -174,6 +176,9 @@ func (d *diagnoser) skipped(vol string) bool {
 
 // walk explains a finished or running kubelet walk.
 func (d *diagnoser) walk(ph *Phase, w Walk) Diagnosis {
+	if ph.Open && d.p.legacy && !d.setUpLogged() {
+		return d.walkEndUnknown(w)
+	}
 	dg := Diagnosis{Cause: CauseFSGroupWalk, Confidence: ConfidenceHigh, Files: w.Files,
 		FilesPerSecond: w.FilesPerSecond}
 	if p := d.phase(PhaseDeviceMount); p != nil && w.Start.Equal(p.End) {
@@ -205,6 +210,34 @@ func (d *diagnoser) walk(ph *Phase, w Walk) Diagnosis {
 	}
 	dg.Fix = d.walkFix()
 	return dg
+}
+
+// walkEndUnknown covers a ≤1.19 kubelet's walk with no end in the input: such a kubelet warns
+// when a walk starts, and a log that shows no SetUp ending for any volume (a low log level, a
+// filtered export) cannot say whether the walk took a second or an hour. Blaming it would
+// often be wrong: most walks of that era were short and the warning printed for every SetUp.
+func (d *diagnoser) walkEndUnknown(w Walk) Diagnosis {
+	return Diagnosis{Cause: CauseUnknown, Confidence: ConfidenceLow, Evidence: w.Evidence,
+		DelayUnknown: true,
+		Summary: fmt.Sprintf("a kubelet of 1.19 or older started the ownership walk of volume "+
+			"%s at %s (it warns when a walk starts, not after 30 s), and the input shows no "+
+			"SetUp ending for any volume, so how long the walk took is unknown",
+			orWord(w.Volume, "?"), w.Start.UTC().Format("15:04:05")),
+		Fix: "add the pod's events or `kubectl describe pod` output (image pulls and container " +
+			"starts date the end of SetUp), or a kubelet log at -v=2 or more"}
+}
+
+// setUpLogged reports whether the input shows a SetUp ending for any volume of the pod.
+func (d *diagnoser) setUpLogged() bool {
+	if d.p.set(sigSetUp) != nil {
+		return true
+	}
+	for _, v := range d.p.vols {
+		if v.set(sigSetUp) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // rateSentence describes the walk's speed and, when the total is known, the time left.

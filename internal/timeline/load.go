@@ -113,6 +113,8 @@ func Load(paths []string, opts Options) (*Result, error) {
 
 // expand replaces each directory among paths by the regular files below it, in lexical order,
 // leaving out hidden files and directories; a directory that cannot be read is a problem.
+// Symlinks to regular files are taken (/var/log/containers/*.log are all symlinks); symlinks
+// to directories are not followed, so a link loop cannot make the walk endless.
 func (l *loader) expand(paths []string) []string {
 	var out []string
 	for _, p := range paths {
@@ -132,6 +134,10 @@ func (l *loader) expand(paths []string) []string {
 				return nil
 			case d.Type().IsRegular():
 				out = append(out, path)
+			case d.Type()&fs.ModeSymlink != 0:
+				if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+					out = append(out, path)
+				}
 			}
 			return nil
 		})
@@ -172,6 +178,7 @@ func (l *loader) first(path string) {
 		}
 	}
 	head, _ := br.Peek(peekBytes)
+	head = bytes.TrimPrefix(head, utf8BOM)
 	if isBinary(head) {
 		closer.Close()
 		l.problem(fmt.Errorf("%s: binary data (NUL bytes), not a log, events or objects", path))
@@ -188,7 +195,7 @@ func (l *loader) first(path string) {
 		l.problem(err)
 		return
 	}
-	n, detail, err := l.parse(kind, path, b)
+	n, detail, err := l.parse(kind, path, bytes.TrimPrefix(b, utf8BOM))
 	if err != nil {
 		l.problem(err)
 	}
@@ -196,9 +203,10 @@ func (l *loader) first(path string) {
 		Detail: detail})
 }
 
-// deferLog keeps a log for the second pass. Files are reopened then; standard input is kept.
+// deferLog keeps a log for the second pass. Regular files are reopened then; standard input,
+// pipes and fifos (such as <(journalctl ...)) can be read only once, so their reader is kept.
 func (l *loader) deferLog(path string, br *bufio.Reader, closer io.Closer) {
-	if path == "-" {
+	if path == "-" || !isRegular(path) {
 		l.logs = append(l.logs, pendingLog{path: path, reader: br, closer: closer})
 		return
 	}
@@ -254,6 +262,10 @@ func (l *loader) now() time.Time {
 	}
 	return time.Now()
 }
+
+// utf8BOM starts files saved by some Windows editors and PowerShell redirections. Logs keep it
+// (the log reader skips it, and their line offsets count it); other inputs drop it.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
 
 // isBinary reports whether the start of an input is mostly NUL bytes: a device, an image or a
 // core file. A log with a few NULs (a crash left a hole in it) is still read.

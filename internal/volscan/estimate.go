@@ -192,8 +192,7 @@ func openSampleDir(volume string) (*sampleDir, error) {
 	if err == nil {
 		err = unix.Fstat(d.fd, &d.st)
 	}
-	if err == nil && (d.st.Uid != uint32(os.Geteuid()) || d.st.Mode&0o7077 != 0 ||
-		d.st.Nlink != 2) {
+	if err == nil && !freshDir(d.fd, &d.st) {
 		err = errors.New("it was replaced by something else while being created")
 	}
 	if err != nil {
@@ -201,6 +200,33 @@ func openSampleDir(volume string) (*sampleDir, error) {
 		return nil, fmt.Errorf("sample directory %s in %s: %w", d.name, volume, err)
 	}
 	return d, nil
+}
+
+// freshDir reports whether the directory open at fd, with stat st, can be the one just made
+// with mode 0700: a directory of ours, no permission for group or others, no setuid or sticky
+// bit (setgid is inherited from a setgid parent, as on every volume root that passes the
+// OnRootMismatch test), and empty. Emptiness is read from the directory itself, since the link
+// count of a directory is not 2 on every file system (btrfs reports 1).
+func freshDir(fd int, st *unix.Stat_t) bool {
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR || st.Uid != uint32(os.Geteuid()) ||
+		st.Mode&0o5077 != 0 {
+		return false
+	}
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err != nil {
+			return false
+		}
+		if n <= 0 {
+			return true
+		}
+		var names []string
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+		if len(names) > 0 { // ParseDirent leaves out "." and ".."
+			return false
+		}
+	}
 }
 
 // remove deletes the sample files and the directory, the directory only if its name still

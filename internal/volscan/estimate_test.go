@@ -45,6 +45,24 @@ func TestEstimateTouchesNothing(t *testing.T) {
 	}
 }
 
+// TestEstimateOnSetgidRoot: a root that passes the OnRootMismatch test has setgid, so the
+// sample directory inherits it; the estimate must still time its samples.
+func TestEstimateOnSetgidRoot(t *testing.T) {
+	dir := t.TempDir()
+	randomTreeNoRoot(t, dir)
+	if err := unix.Chmod(dir, 0o2775); err != nil {
+		t.Fatal(err)
+	}
+	est, err := EstimateWalk(context.Background(), dir, EstimateOptions{Samples: 20,
+		RestartsPerMonth: 10, Options: Options{FSGroup: int64(os.Getgid())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !est.Sampled {
+		t.Errorf("estimate on a setgid root not sampled: %+v", est)
+	}
+}
+
 // randomTreeNoRoot builds a small tree any user can build.
 func randomTreeNoRoot(t *testing.T, dir string) {
 	t.Helper()

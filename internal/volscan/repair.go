@@ -118,9 +118,6 @@ func (rp *repairer) walk(ctx context.Context, root *walk.Root, opt Options,
 			user(o)
 			mu.Unlock()
 		}
-		if oe.Type != ownership.TypeDir && e.Stat.Nlink > 1 {
-			rp.linked.Add(1)
-		}
 		return rp.fix(ctx, e, oe, c)
 	})
 	for _, s := range shards {
@@ -156,7 +153,10 @@ func (rp *repairer) fix(ctx context.Context, e *walk.Entry, oe ownership.Entry,
 	} else {
 		err = rp.chgrpAt(e.DirFd, e.Name())
 	}
-	if err != nil && !errors.Is(err, unix.ENOENT) {
+	switch {
+	case err == nil && oe.Type != ownership.TypeDir && e.Stat.Nlink > 1:
+		rp.linked.Add(1)
+	case err != nil && !errors.Is(err, unix.ENOENT):
 		rp.fail("repair", e.Path(), err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -288,5 +289,32 @@ func TestRepairCountsHardLinks(t *testing.T) {
 	rr, err := Repair(context.Background(), vol, RepairOptions{Options: Options{FSGroup: 3000}})
 	if err != nil || rr.HardLinked != 1 {
 		t.Fatalf("repair: %v, %d hard-linked files changed, want 1", err, rr.HardLinked)
+	}
+}
+
+// TestRepairHardLinkFailedIsNotCounted: a hard-linked file whose change fails (immutable)
+// is a failure, not a changed hard-linked file.
+func TestRepairHardLinkFailedIsNotCounted(t *testing.T) {
+	needRoot(t)
+	vol := t.TempDir()
+	file := filepath.Join(vol, "a")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(file, filepath.Join(vol, "b")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chattr", "+i", file).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i not supported here: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("chattr", "-i", file).Run() })
+
+	rr, err := Repair(context.Background(), vol, RepairOptions{Options: Options{FSGroup: 3000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rr.HardLinked != 0 || rr.Failed != 2 {
+		t.Errorf("%d hard-linked files counted as changed, %d failures; want 0 and 2",
+			rr.HardLinked, rr.Failed)
 	}
 }

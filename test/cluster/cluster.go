@@ -314,6 +314,9 @@ func teardown(dir string, procs map[string]*process) error {
 	stop("kube-scheduler", 10*time.Second)
 	stop("kube-controller-manager", 10*time.Second)
 	stop("kubelet", 10*time.Second)
+	for _, name := range csiProcesses(dir) {
+		stop(name, 5*time.Second)
+	}
 	errs = append(errs, removeContainers(dir))
 	stop("containerd", 10*time.Second)
 	killShims(containerdSocket(dir))

@@ -61,11 +61,6 @@ func exists(path string) bool {
 
 // buildPauseImage compiles internal/pause statically and packs it as PauseImage.
 func buildPauseImage(out string) error {
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(gomod)), "go.mod") {
-		return fmt.Errorf("build pause image: run from inside the startlag module (go env "+
-			"GOMOD: %q, %v)", strings.TrimSpace(string(gomod)), err)
-	}
 	tmp, err := os.MkdirTemp("", "startlag-pause-")
 	if err != nil {
 		return fmt.Errorf("build pause image: %w", err)
@@ -73,12 +68,8 @@ func buildPauseImage(out string) error {
 	defer os.RemoveAll(tmp)
 
 	bin := filepath.Join(tmp, "pause")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin,
-		"github.com/startlag/startlag/test/cluster/internal/pause")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build pause image: go build: %w: %s", err, b)
+	if err := goBuild("test/cluster/internal/pause", bin); err != nil {
+		return fmt.Errorf("build pause image: %w", err)
 	}
 	data, err := os.ReadFile(bin)
 	if err != nil {
@@ -86,6 +77,24 @@ func buildPauseImage(out string) error {
 	}
 	files := []layerFile{{name: "pause", mode: 0o755, data: data}}
 	return writeImage(out, PauseImage, []string{"/pause"}, files)
+}
+
+// goBuild compiles the startlag package at pkg (a path inside the module) statically into
+// out. The calling process must run inside the startlag module, as tests do.
+func goBuild(pkg, out string) error {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(gomod)), "go.mod") {
+		return fmt.Errorf("run from inside the startlag module (go env GOMOD: %q, %v)",
+			strings.TrimSpace(string(gomod)), err)
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out,
+		"github.com/startlag/startlag/"+pkg)
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %w: %s", pkg, err, b)
+	}
+	return nil
 }
 
 // buildBusyboxImage packs the machine's static busybox (Debian busybox-static) as BusyboxImage.

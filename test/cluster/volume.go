@@ -130,7 +130,8 @@ func (c *Cluster) ReleaseVolumeDir(name string) error {
 	return os.RemoveAll(v.path)
 }
 
-// LocalPV describes a `local` PersistentVolume on the cluster's node and its claim.
+// LocalPV describes a PersistentVolume on the cluster's node and its claim: a `local` volume
+// at Path, or, when CSI is set, a volume of that CSI driver (see StartCSIDriver).
 type LocalPV struct {
 	// Name is the PersistentVolume's name.
 	Name string
@@ -141,6 +142,11 @@ type LocalPV struct {
 	Claim     string
 	// Capacity is the PV capacity and claim request; "1Gi" when empty.
 	Capacity string
+	// AccessModes are the PV's and the claim's access modes; ReadWriteOnce when empty.
+	AccessModes []corev1.PersistentVolumeAccessMode
+	// CSI, when set, replaces the local source; Path is then unused (a volume of the test
+	// CSI driver names its directory in CSI.VolumeAttributes, see CSIVolumeAttributes).
+	CSI *corev1.CSIPersistentVolumeSource
 }
 
 func (pv *LocalPV) defaults() {
@@ -153,11 +159,15 @@ func (pv *LocalPV) defaults() {
 	if pv.Capacity == "" {
 		pv.Capacity = "1Gi"
 	}
+	if len(pv.AccessModes) == 0 {
+		pv.AccessModes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
+	}
 }
 
-// CreateLocalPV creates a claim and a `local` PersistentVolume pre-bound to each other. Without
-// a controller manager both are marked Bound by hand (claimRef with the claim's UID, volumeName,
-// status phases); with one, the PV controller completes the binding and this waits for it.
+// CreateLocalPV creates a claim and its PersistentVolume (`local`, or pv.CSI) pre-bound to each
+// other. Without a controller manager both are marked Bound by hand (claimRef with the claim's
+// UID, volumeName, status phases); with one, the PV controller completes the binding and this
+// waits for it.
 func (c *Cluster) CreateLocalPV(ctx context.Context, pv LocalPV) error {
 	pv.defaults()
 	qty, err := resource.ParseQuantity(pv.Capacity)
@@ -185,7 +195,7 @@ func (c *Cluster) CreateLocalPV(ctx context.Context, pv LocalPV) error {
 	}
 	pvc.Status = corev1.PersistentVolumeClaimStatus{
 		Phase:       corev1.ClaimBound,
-		AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+		AccessModes: pv.AccessModes,
 		Capacity:    corev1.ResourceList{corev1.ResourceStorage: qty},
 	}
 	if _, err := c.Client.CoreV1().PersistentVolumeClaims(pv.Namespace).UpdateStatus(ctx, pvc,
@@ -200,7 +210,7 @@ func claimObject(pv LocalPV, qty resource.Quantity) *corev1.PersistentVolumeClai
 	return &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: pv.Claim, Namespace: pv.Namespace},
 		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			AccessModes: pv.AccessModes,
 			Resources: corev1.VolumeResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceStorage: qty},
 			},
@@ -213,12 +223,11 @@ func claimObject(pv LocalPV, qty resource.Quantity) *corev1.PersistentVolumeClai
 func (c *Cluster) volumeObject(pv LocalPV, qty resource.Quantity,
 	claimUID types.UID) *corev1.PersistentVolume {
 	fs := corev1.PersistentVolumeFilesystem
-	rwo := []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
-	return &corev1.PersistentVolume{
+	vol := &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{Name: pv.Name},
 		Spec: corev1.PersistentVolumeSpec{
 			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: qty},
-			AccessModes:                   rwo,
+			AccessModes:                   pv.AccessModes,
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimRetain,
 			VolumeMode:                    &fs,
 			ClaimRef: &corev1.ObjectReference{Kind: "PersistentVolumeClaim", APIVersion: "v1",
@@ -229,6 +238,10 @@ func (c *Cluster) volumeObject(pv LocalPV, qty resource.Quantity,
 			NodeAffinity: c.nodeAffinity(),
 		},
 	}
+	if pv.CSI != nil {
+		vol.Spec.PersistentVolumeSource = corev1.PersistentVolumeSource{CSI: pv.CSI}
+	}
+	return vol
 }
 
 // nodeAffinity pins a local volume to the cluster's node (the API server requires it).

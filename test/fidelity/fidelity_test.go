@@ -69,7 +69,7 @@ func runCase(ctx context.Context, t *testing.T, c *cluster.Cluster, id string,
 	}
 	scan := scanVolume(ctx, t, fc, root)
 
-	offset, walksBefore := observe(ctx, t, c)
+	offset, walksBefore := observeWalks(ctx, t, c, ownership.PluginLocal)
 	begin := time.Now()
 	pod := runPod(ctx, t, c, id, id, fc)
 	ready := time.Since(begin)
@@ -77,7 +77,7 @@ func runCase(ctx context.Context, t *testing.T, c *cluster.Cluster, id string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	log, walksAfter := readSince(ctx, t, c, offset)
+	log, walksAfter := readWalksSince(ctx, t, c, offset, ownership.PluginLocal)
 	dir := c.PodVolumeDir(pod.UID, ownership.PluginLocal, id)
 
 	res := compare(t, fc, before, after, log, dir, walksAfter-walksBefore)
@@ -176,33 +176,6 @@ func runPod(ctx context.Context, t *testing.T, c *cluster.Cluster, name, claim s
 	return running
 }
 
-// observe records the kubelet log offset and the walk metric before a pod start.
-func observe(ctx context.Context, t *testing.T, c *cluster.Cluster) (int64, int64) {
-	offset, err := c.KubeletLogOffset()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := c.KubeletMetrics(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return offset, WalkCount(m, ownership.PluginLocal)
-}
-
-// readSince returns the kubelet log written since offset and the walk metric now.
-func readSince(ctx context.Context, t *testing.T, c *cluster.Cluster,
-	offset int64) (string, int64) {
-	log, err := c.KubeletLogSince(offset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := c.KubeletMetrics(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return log, WalkCount(m, ownership.PluginLocal)
-}
-
 // compare checks (a) the walk/skip verdict, from the log and the metric, and (b) every entry's
 // state after the pod start against the model's prediction.
 func compare(t *testing.T, fc fidelityCase, before, after Snapshot, log, dir string,
@@ -232,19 +205,24 @@ func compare(t *testing.T, fc fidelityCase, before, after Snapshot, log, dir str
 		g = *fc.fsGroup
 	}
 	want := Predict(before, model == Walk, g, fc.claimRO)
-	for i, m := range Compare(before, want, after) {
-		if i == 20 {
-			t.Errorf("... more entries differ")
-			break
-		}
-		t.Errorf("entry %s", m)
-	}
+	checkEntries(t, before, want, after)
 	changed := Changed(before, after)
 	res.changed = len(changed)
 	if d := diffLists(Changed(before, want), changed); d != "" {
 		t.Errorf("changed set, model vs kubelet: %s", d)
 	}
 	return res
+}
+
+// checkEntries reports the entries whose state after the start is not the predicted one.
+func checkEntries(t *testing.T, before, want, after Snapshot) {
+	for i, m := range Compare(before, want, after) {
+		if i == 20 {
+			t.Errorf("... more entries differ")
+			return
+		}
+		t.Errorf("entry %s", m)
+	}
 }
 
 // checkLocalSetUp checks the local plugin's V(4) set-up line for the pod's volume directory:
