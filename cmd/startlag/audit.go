@@ -28,7 +28,9 @@ chown/chmod init containers, and their relatives. Nothing is contacted; only the
 are read.
 
 Inputs are files, directories (read recursively: *.yaml, *.yml, *.json; hidden directories
-skipped) and "-" for standard input, so rendered charts and kustomizations can be piped in.
+skipped; symlinks to files are followed, symlinks to directories inside them are not, so a
+link loop cannot recurse) and "-" for standard input, so rendered charts and kustomizations
+can be piped in.
 Multi-document streams and List objects are read; Pods, Deployments, StatefulSets, DaemonSets,
 ReplicaSets, ReplicationControllers, Jobs, CronJobs, Argo Rollouts and OpenKruise CloneSets,
 Advanced StatefulSets and Advanced DaemonSets are audited; PVCs, PVs, StorageClasses and
@@ -175,6 +177,13 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if set.KindedObjects() == 0 && len(set.Errors) == 0 {
+		// An empty stream is what a failed `helm template … |` leaves; it must not pass, and
+		// the JSON and SARIF documents must say why.
+		set.Errors = append(set.Errors, &manifest.InputError{Pos: manifest.Position{
+			File: onlyInput(args)}, Err: errors.New("no Kubernetes objects in the input " +
+			"(no document with apiVersion and kind)")})
+	}
 	res := audit.Run(set, audit.Options{Ignore: o.ignore, KubeMinor: c.kubeMinor,
 		SELinuxNodes: o.selinuxNodes})
 	rep := report.NewAuditReport(set, res, c.rules, fmt.Sprintf("1.%d", c.kubeMinor), c.failOn)
@@ -193,13 +202,18 @@ func (o *auditOptions) run(ctx context.Context, s streams, args []string) error 
 	switch {
 	case len(set.Errors) > 0:
 		return withCode(exitError, nil)
-	case set.Objects == 0:
-		// An empty stream is what a failed `helm template … |` leaves; it must not pass.
-		return withCode(exitError, errors.New("no Kubernetes objects in the input"))
 	case rep.Failing():
 		return withCode(exitFindings, nil)
 	}
 	return nil
+}
+
+// onlyInput names the input when there is one ("-" is standard input), else "".
+func onlyInput(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return ""
 }
 
 // relaxGC makes the garbage collector run less often while an audit decodes its input, unless

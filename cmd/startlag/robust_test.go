@@ -135,10 +135,12 @@ func TestAuditSkipsFifoInDirectory(t *testing.T) {
 // An input without any Kubernetes object (what a failed `helm template |` leaves) is an input
 // error, not a clean audit.
 func TestAuditEmptyInputIsAnError(t *testing.T) {
-	for _, in := range []string{"", "\n---\n---\n", "# only a comment\n"} {
-		code, _, errOut := startlag(t, in, "audit", "-")
-		if code != exitError || !strings.Contains(errOut, "no Kubernetes objects") {
-			t.Errorf("input %q: exit %d, stderr %q", in, code, errOut)
+	for _, in := range []string{"", "\n---\n---\n", "# only a comment\n",
+		"replicaCount: 1\nimage: {tag: x}\n"} {
+		code, out, errOut := startlag(t, in, "audit", "-o", "json", "-")
+		if code != exitError || !strings.Contains(errOut, "no Kubernetes objects") ||
+			!strings.Contains(out, `"message": "no Kubernetes objects`) {
+			t.Errorf("input %q: exit %d, stdout %q, stderr %q", in, code, out, errOut)
 		}
 	}
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
@@ -157,8 +159,8 @@ func TestNumericFlagsAreChecked(t *testing.T) {
 		{"scan", dir, "--estimate", "--restarts-per-month", "NaN"},
 		{"scan", dir, "--estimate", "--restarts-per-month", "0"},
 		{"scan", dir, "--estimate", "--restarts-per-month", "-1"},
-		{"scan", dir, "--apply", "--max-ops-per-second", "-5"},
-		{"scan", dir, "--apply", "--max-ops-per-second", "+Inf"},
+		{"scan", dir, "--fsgroup", "1000", "--apply", "--max-ops-per-second", "-5"},
+		{"scan", dir, "--fsgroup", "1000", "--apply", "--max-ops-per-second", "+Inf"},
 		{"explain", "-", "--restarts-per-month", "NaN"},
 		{"explain", "-", "--restarts-per-month", "1e400"},
 		{"explain", "-", "--restarts-per-month", "1e308"},

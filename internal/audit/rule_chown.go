@@ -2,6 +2,8 @@ package audit
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -255,21 +257,60 @@ const busyboxNote = "a numeric chmod such as 0775 clears a directory's setgid bi
 	"or uses '=' (assumed here: the image's chmod clears it)"
 
 // guardedExample shows the first op rewritten as a test of the top directory followed by a
-// non-recursive change.
+// non-recursive change, or a sentence saying so when the spec cannot be tested with stat.
 func guardedExample(g *hitGroup) string {
 	op := g.ops[0]
 	dir := g.mount.MountPath
 	if len(op.Paths) > 0 && !op.Paths[0].Children {
 		dir = op.Paths[0].Path
 	}
-	format := "%u:%g"
-	if op.Tool == "chgrp" {
-		format = "%g"
-	} else if op.Tool == "chmod" {
-		format = "%a"
+	format, want, ok := guardTest(op.Tool, op.Spec)
+	if !ok {
+		return fmt.Sprintf("`%s %s %s` run only when a test of %s's own owner and mode "+
+			"says it is needed", op.Tool, op.Spec, dir, dir)
 	}
-	return fmt.Sprintf("`[ \"$(stat -c %s %s)\" = %s ] || %s %s %s`", format, dir, op.Spec,
+	return fmt.Sprintf("`[ \"$(stat -c %s %s)\" = %s ] || %s %s %s`", format, dir, want,
 		op.Tool, op.Spec, dir)
+}
+
+var numeric = regexp.MustCompile(`^[0-9]+$`)
+
+// guardTest returns the stat -c format and the value it prints when the top directory already
+// has what `tool spec` gives it: %u/%g for numeric ids, %U/%G for names, %a for an octal
+// mode (stat prints no leading zeros). ok is false for what stat cannot compare with one
+// string, such as a symbolic mode (g+rwX).
+func guardTest(tool, spec string) (format, want string, ok bool) {
+	idFormat := func(id string, num, name string) string {
+		if numeric.MatchString(id) {
+			return num
+		}
+		return name
+	}
+	switch tool {
+	case "chgrp":
+		return idFormat(spec, "%g", "%G"), spec, spec != ""
+	case "chmod":
+		mode, ok := octal(spec)
+		if !ok {
+			return "", "", false
+		}
+		return "%a", strconv.FormatUint(uint64(mode), 8), true
+	}
+	sepChar := ":"
+	if !strings.Contains(spec, ":") && strings.Contains(spec, ".") {
+		sepChar = "." // the old USER.GROUP form chown still accepts
+	}
+	user, group, sep := strings.Cut(spec, sepChar)
+	switch {
+	case user != "" && (!sep || group == ""): // "1000", or "1000:" (the user's login group)
+		return idFormat(user, "%u", "%U"), user, true
+	case user == "" && group != "": // ":1000"
+		return idFormat(group, "%g", "%G"), group, true
+	case user != "":
+		return idFormat(user, "%u", "%U") + ":" + idFormat(group, "%g", "%G"),
+			user + ":" + group, true
+	}
+	return "", "", false
 }
 
 // removesGroupRW reports whether a chmod leaves the group without read or write, undoing

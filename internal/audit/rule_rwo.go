@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/startlag/startlag/internal/ownership"
 )
@@ -49,7 +50,11 @@ func checkRWORollingUpdate(t *target) []Finding {
 		case !d.HasAccessMode(corev1.ReadWriteOnce):
 			continue
 		}
-		f := t.finding(idRWORollingUpdate, Warning, d.Volume, "")
+		sev := Warning
+		if ms, _, ok := surge(t); ok && ms == 0 {
+			sev = Info // the wait is bounded by a detach, not an open-ended deadlock
+		}
+		f := t.finding(idRWORollingUpdate, sev, d.Volume, "")
 		f.Message = rwoMessage(t, d, strategy, mode)
 		f.Fix = rwoFix(t)
 		f.Assumptions = assumptions
@@ -81,15 +86,57 @@ func surgingStrategy(t *target) (string, bool) {
 	return "", false
 }
 
+// surge resolves a Deployment's maxSurge and maxUnavailable for its replicas the way the
+// Deployment controller does (percentages of replicas, surge rounded up, unavailability down;
+// both 25% when unset). ok is false for kinds without those fields (Rollouts).
+func surge(t *target) (maxSurge, maxUnavailable int, ok bool) {
+	rolling := t.w.Strategy == "" || t.w.Strategy == appsv1.RollingUpdateDeploymentStrategyType
+	if t.w.Kind != "Deployment" || !rolling {
+		return 0, 0, false
+	}
+	replicas := 1
+	if t.w.Replicas != nil {
+		replicas = int(*t.w.Replicas)
+	}
+	quarter := intstr.FromString("25%")
+	s, u := &quarter, &quarter
+	if ru := t.w.RollingUpdate; ru != nil {
+		if ru.MaxSurge != nil {
+			s = ru.MaxSurge
+		}
+		if ru.MaxUnavailable != nil {
+			u = ru.MaxUnavailable
+		}
+	}
+	ms, err1 := intstr.GetScaledValueFromIntOrPercent(s, replicas, true)
+	mu, err2 := intstr.GetScaledValueFromIntOrPercent(u, replicas, false)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return ms, mu, true
+}
+
 func rwoMessage(t *target, d ownership.Decision, strategy string,
 	mode corev1.PersistentVolumeAccessMode) string {
+	ms, mu, known := surge(t)
+	if known && ms == 0 {
+		return fmt.Sprintf("%s with maxSurge 0 stops an old pod before it starts a new one, but "+
+			"the new pod may still be scheduled while the old one terminates and holds %s "+
+			"claim %s: it then waits for the unmount and detach (a Multi-Attach error on "+
+			"another node).", strategy, mode, d.Claim)
+	}
 	msg := fmt.Sprintf("%s starts the new pod while the old one still mounts %s claim %s", strategy,
 		mode, d.Claim)
-	if mode == corev1.ReadWriteOncePod {
+	switch {
+	case mode == corev1.ReadWriteOncePod:
 		msg += ": the new pod cannot start, even on the same node, until the old pod is gone"
-	} else {
+	case known && mu == 0:
+		msg += fmt.Sprintf(": a new pod scheduled on another node waits with a Multi-Attach "+
+			"error until the old pod is gone, and with maxSurge %d and maxUnavailable 0 the old "+
+			"pod is kept until the new one is ready: the rollout deadlocks", ms)
+	default:
 		msg += ": a new pod scheduled on another node waits with a Multi-Attach error until " +
-			"the old pod is gone, and with maxUnavailable 0 the rollout deadlocks"
+			"the old pod is gone"
 	}
 	if r := t.w.Replicas; r != nil && *r > 1 {
 		msg += fmt.Sprintf("; its %d replicas also share one ReadWriteOnce volume, which works "+

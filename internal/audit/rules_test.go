@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/startlag/startlag/internal/manifest"
 )
@@ -396,4 +397,48 @@ func TestRWORollingUpdateRule(t *testing.T) {
 	many := dep("")
 	many.Replicas = ptrTo(int32(3))
 	oneFinding(t, only(audit1(t, rwo, many), idRWORollingUpdate), Warning, "3 replicas")
+
+	// One replica at the 25% defaults: surge 1, unavailable 0, so the old pod stays until the
+	// new one is ready. Four replicas: one may be unavailable, no deadlock.
+	oneFinding(t, only(audit1(t, rwo, dep("")), idRWORollingUpdate), Warning,
+		"maxSurge 1 and maxUnavailable 0", "deadlocks")
+	four := dep("")
+	four.Replicas = ptrTo(int32(4))
+	if f := only(audit1(t, rwo, four), idRWORollingUpdate); len(f) != 1 ||
+		strings.Contains(f[0].Message, "deadlock") {
+		t.Errorf("four replicas at 25%%: %v", f)
+	}
+	// maxSurge 0: the old pod goes first; the new one waits at most for the detach.
+	zero, one := intstr.FromInt32(0), intstr.FromInt32(1)
+	stop := dep(appsv1.RollingUpdateDeploymentStrategyType)
+	stop.RollingUpdate = &appsv1.RollingUpdateDeployment{MaxSurge: &zero, MaxUnavailable: &one}
+	oneFinding(t, only(audit1(t, rwo, stop), idRWORollingUpdate), Info, "maxSurge 0", "detach")
+}
+
+// TestGuardTest: the suggested guard must print, for a top directory that already has what
+// the command gives it, exactly the value it compares with.
+func TestGuardTest(t *testing.T) {
+	for _, tc := range []struct {
+		tool, spec, format, want string
+		ok                       bool
+	}{
+		{"chown", "1001", "%u", "1001", true},
+		{"chown", "1001:2000", "%u:%g", "1001:2000", true},
+		{"chown", "1001:", "%u", "1001", true},
+		{"chown", "1001.1001", "%u:%g", "1001:1001", true},
+		{"chown", ":2000", "%g", "2000", true},
+		{"chown", "postgres:postgres", "%U:%G", "postgres:postgres", true},
+		{"chown", "first.last", "%U:%G", "first:last", true},
+		{"chgrp", "2000", "%g", "2000", true},
+		{"chgrp", "app", "%G", "app", true},
+		{"chmod", "0775", "%a", "775", true},
+		{"chmod", "2770", "%a", "2770", true},
+		{"chmod", "g+rwX", "", "", false},
+	} {
+		format, want, ok := guardTest(tc.tool, tc.spec)
+		if format != tc.format || want != tc.want || ok != tc.ok {
+			t.Errorf("%s %s: %q %q %v, want %q %q %v", tc.tool, tc.spec, format, want, ok,
+				tc.format, tc.want, tc.ok)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 )
 
@@ -156,19 +157,36 @@ func (d *decoder) document(doc *yaml.Node, lineOffset int) {
 			"document is a %s, not a Kubernetes object", nodeKindName(root.Kind))
 		return
 	}
-	d.object(root, lineOffset, helmSource(doc, root))
+	d.object(root, lineOffset, helmSource(doc, root), listOf{})
 }
 
-// object handles one Kubernetes object (or List) given as a mapping node.
-func (d *decoder) object(n *yaml.Node, lineOffset int, source string) {
+// listOf is what the items of a typed List (PodList, DeploymentList) are: the API server
+// leaves out each item's apiVersion and kind in its list responses.
+type listOf struct{ apiVersion, kind string }
+
+// object handles one Kubernetes object (or List) given as a mapping node; an object without
+// apiVersion and kind takes those of its typed List.
+func (d *decoder) object(n *yaml.Node, lineOffset int, source string, in listOf) {
 	apiVersion, kind := scalarField(n, "apiVersion"), scalarField(n, "kind")
 	pos := Position{File: d.file, Line: n.Line + lineOffset, Column: n.Column}
+	if apiVersion == "" && kind == "" {
+		apiVersion, kind = in.apiVersion, in.kind
+	}
 
 	if kind == "List" || strings.HasSuffix(kind, "List") && field(n, "items") != nil {
-		d.list(n, pos, lineOffset, source)
+		d.list(n, pos, lineOffset, source, itemsOf(apiVersion, kind))
 		return
 	}
 	d.record(apiVersion, kind, pos, source, func() ([]byte, error) { return nodeJSON(n) })
+}
+
+// itemsOf returns what the items of a List of kind are: nothing for a plain List (its items
+// carry their own kinds), Pod for a v1 PodList.
+func itemsOf(apiVersion, kind string) listOf {
+	if kind == "List" {
+		return listOf{}
+	}
+	return listOf{apiVersion: apiVersion, kind: strings.TrimSuffix(kind, "List")}
 }
 
 // knownGroupVersion is the apiVersion a workload or storage kind of the core API groups has
@@ -212,13 +230,14 @@ func (d *decoder) record(apiVersion, kind string, pos Position, source string,
 		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
 		return
 	}
-	if err := d.add(class, data, pos, source); err != nil {
+	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
+	if err := d.add(class, data, gvk, pos, source); err != nil {
 		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
 	}
 }
 
 // list flattens a List's items.
-func (d *decoder) list(n *yaml.Node, pos Position, lineOffset int, source string) {
+func (d *decoder) list(n *yaml.Node, pos Position, lineOffset int, source string, in listOf) {
 	items := field(n, "items")
 	if items == nil || items.Kind == yaml.ScalarNode && items.Tag == "!!null" {
 		return
@@ -232,7 +251,7 @@ func (d *decoder) list(n *yaml.Node, pos Position, lineOffset int, source string
 			d.errorf(item.Line+lineOffset, item.Column, "List item is not an object")
 			continue
 		}
-		d.object(item, lineOffset, source)
+		d.object(item, lineOffset, source, in)
 	}
 }
 

@@ -160,18 +160,24 @@ func expandPaths(paths []string) []source {
 }
 
 // walkDir lists the manifest files under dir in lexical order, skipping hidden directories.
+// dir itself may be a symlink to a directory; symlinks to directories below it are not
+// followed (a link loop would never end).
 // Only regular files (or symlinks to them) are listed: a fifo, socket or device named like a
 // manifest would block the read or never end, as `find -type f` leaves them out too.
 func walkDir(dir string) ([]string, error) {
 	var files []string
 	var errs []error
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	root := dir
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		root = dir + string(filepath.Separator) // a symlinked argument is followed
+	}
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			errs = append(errs, err)
 			return nil
 		}
 		if d.IsDir() {
-			if path != dir && strings.HasPrefix(d.Name(), ".") {
+			if path != root && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
 			return nil

@@ -250,6 +250,21 @@ metadata: {name: real}
 	}
 }
 
+// TestTypedListItems reads a list as the API server returns it (GET /api/v1/pods): a typed
+// List whose items have neither apiVersion nor kind; they are objects of the List's kind.
+func TestTypedListItems(t *testing.T) {
+	input := `{"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"},
+"items": [{"metadata": {"name": "p", "namespace": "ns"},
+  "spec": {"containers": [{"name": "c", "image": "i"}]}}]}
+`
+	set := loadString(t, input)
+	wantNoErrors(t, set)
+	p := find(t, set, "Pod", "p")
+	if p.Namespace != "ns" || set.KindedObjects() != 1 {
+		t.Errorf("namespace %q, %d objects with a kind", p.Namespace, set.KindedObjects())
+	}
+}
+
 func TestListItems(t *testing.T) {
 	input := `apiVersion: v1
 kind: List
@@ -555,5 +570,28 @@ func TestCRLFAndBOM(t *testing.T) {
 	}
 	if set.Skipped["v1/ConfigMap"] != 1 {
 		t.Errorf("Skipped = %v", set.Skipped)
+	}
+}
+
+// TestSymlinkedDirectoryArgument: a directory named through a symlink is read like the
+// directory itself.
+func TestSymlinkedDirectoryArgument(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.Mkdir(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n"
+	if err := os.WriteFile(filepath.Join(real, "p.yaml"), []byte(pod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	set := Load(context.Background(), []string{link}, nil)
+	wantNoErrors(t, set)
+	if p := find(t, set, "Pod", "p"); p.Pos.File != filepath.Join(link, "p.yaml") {
+		t.Errorf("pod read from %s", p.Pos.File)
 	}
 }

@@ -41,6 +41,9 @@ type Workload struct {
 	// Strategy is the Deployment (or Rollout) update strategy type, empty for other kinds.
 	// An unset Deployment strategy is reported as RollingUpdate, the API default.
 	Strategy appsv1.DeploymentStrategyType
+	// RollingUpdate is a Deployment's spec.strategy.rollingUpdate (maxSurge, maxUnavailable),
+	// nil when unset (the API defaults both to 25%).
+	RollingUpdate *appsv1.RollingUpdateDeployment
 	// Replicas is spec.replicas where the kind has it (nil when unset or not applicable).
 	Replicas *int32
 
@@ -73,3 +76,7 @@ type Set struct {
 	// names the file and, where known, the line. Reading continues after them.
 	Errors []error
 }
+
+// KindedObjects counts the objects that have an apiVersion and a kind: zero means the input
+// held no Kubernetes object at all (an empty stream, a values file, a failed helm template).
+func (s *Set) KindedObjects() int { return s.Objects - s.Skipped[noKind] }

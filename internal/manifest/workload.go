@@ -11,6 +11,7 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // class says how an object is decoded.
@@ -59,8 +60,10 @@ var kinds = map[string]class{
 // classify returns how to decode an object of apiVersion and kind.
 func classify(apiVersion, kind string) class { return kinds[apiVersion+"/"+kind] }
 
-// add decodes a workload or storage object given as JSON and adds it to the Set.
-func (d *decoder) add(c class, data []byte, pos Position, source string) error {
+// add decodes a workload or storage object given as JSON and adds it to the Set. gvk is the
+// object's group, version and kind, which the JSON of a typed List's item leaves out.
+func (d *decoder) add(c class, data []byte, gvk schema.GroupVersionKind, pos Position,
+	source string) error {
 	if c == classGeneric {
 		w, err := genericWorkload(data)
 		if err != nil {
@@ -71,7 +74,7 @@ func (d *decoder) add(c class, data []byte, pos Position, source string) error {
 		return nil
 	}
 
-	obj, _, err := deserializer.Decode(data, nil, nil)
+	obj, _, err := deserializer.Decode(data, &gvk, nil)
 	if err != nil {
 		return plainTypeError(err)
 	}
@@ -129,6 +132,7 @@ func typedWorkload(obj runtime.Object) (*Workload, error) {
 		w := newWorkload("apps/v1", "Deployment", o.ObjectMeta, o.Spec.Template, nil)
 		w.Replicas = o.Spec.Replicas
 		w.Strategy = o.Spec.Strategy.Type
+		w.RollingUpdate = o.Spec.Strategy.RollingUpdate
 		if w.Strategy == "" {
 			w.Strategy = appsv1.RollingUpdateDeploymentStrategyType
 		}
