@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -197,6 +198,7 @@ func (r *blockReader) mapping(indent int, root bool) bool {
 	}
 	r.w.nodes++
 	r.w.b.WriteByte('{')
+	var keys keySet
 	for n := 0; ; n++ {
 		i := r.peek()
 		if i < 0 || r.lines[i].indent < indent {
@@ -209,7 +211,7 @@ func (r *blockReader) mapping(indent int, root bool) bool {
 		if n > 0 {
 			r.w.b.WriteByte(',')
 		}
-		if !r.pair(i, indent, root) {
+		if !r.pair(i, indent, root, &keys) {
 			return false
 		}
 	}
@@ -226,7 +228,8 @@ func (r *blockReader) compactMapping(i, col int) bool {
 	}
 	r.w.nodes++
 	r.w.b.WriteByte('{')
-	if !r.pair(i, col, false) {
+	var keys keySet
+	if !r.pair(i, col, false, &keys) {
 		return false
 	}
 	for {
@@ -238,7 +241,7 @@ func (r *blockReader) compactMapping(i, col int) bool {
 			return false
 		}
 		r.w.b.WriteByte(',')
-		if !r.pair(j, col, false) {
+		if !r.pair(j, col, false, &keys) {
 			return false
 		}
 	}
@@ -300,11 +303,12 @@ func (r *blockReader) item(i, indent int) bool {
 }
 
 // pair reads the "key: value" pair on line i whose key starts at column col, in a mapping
-// whose keys sit at column indent.
-func (r *blockReader) pair(i, col int, root bool) bool {
+// whose keys sit at column indent. A key already in keys gives up, so that the full parse
+// reports the duplicate.
+func (r *blockReader) pair(i, col int, root bool, keys *keySet) bool {
 	text := r.lines[i].text
 	key, end, ok := r.key(text, col)
-	if !ok {
+	if !ok || !keys.add(key) {
 		return false
 	}
 	writeString(&r.w.b, key)
@@ -700,4 +704,23 @@ func (r *blockReader) blockScalar(header []byte, indent int) bool {
 	writeString(&r.w.b, r.scalar)
 	j := r.peek()
 	return j < 0 || r.lines[j].indent <= indent
+}
+
+// keySet holds the keys of one mapping; mappings of manifests have few keys, so a list beats
+// a map.
+type keySet struct {
+	small [8]string
+	keys  []string
+}
+
+// add reports whether key was not in the set yet, and adds it.
+func (k *keySet) add(key string) bool {
+	if k.keys == nil {
+		k.keys = k.small[:0]
+	}
+	if slices.Contains(k.keys, key) {
+		return false
+	}
+	k.keys = append(k.keys, key)
+	return true
 }

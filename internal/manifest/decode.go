@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"regexp"
@@ -66,7 +67,7 @@ func (d *decoder) blockPath(c chunk) bool {
 		pos := Position{File: d.file, Line: c.line - 1 + doc.line, Column: doc.column}
 		d.record(doc.apiVersion, doc.kind, pos, doc.source, func() ([]byte, error) {
 			return doc.json, nil
-		})
+		}, func() (*yaml.Node, int) { return chunkNode(c) })
 	}
 	return true
 }
@@ -128,6 +129,11 @@ func (d *decoder) yamlError(chunkLine int, c []byte, err error) {
 	}
 
 	msg := err.Error()
+	if line, col, ok := aliasLine(c, msg); ok {
+		d.errorf(chunkLine+line-1, col, "malformed %s: %s", lang, strings.TrimPrefix(msg,
+			"yaml: "))
+		return
+	}
 	m := yamlErrorLine.FindStringSubmatch(msg)
 	if m == nil {
 		d.errorf(chunkLine, 0, "malformed %s: %s", lang, strings.TrimPrefix(msg, "yaml: "))
@@ -135,6 +141,25 @@ func (d *decoder) yamlError(chunkLine int, c []byte, err error) {
 	}
 	n, _ := strconv.Atoi(m[1])
 	d.errorf(chunkLine+n-1, 0, "malformed %s: %s", lang, m[2])
+}
+
+// unknownAnchor matches the YAML library's error for an alias without its anchor.
+var unknownAnchor = regexp.MustCompile(`unknown anchor '([^']+)' referenced`)
+
+// aliasLine finds the first "*name" alias of an unknown-anchor error in c (the library puts
+// such errors at the document's first line), as a 1-based line and column.
+func aliasLine(c []byte, msg string) (line, col int, ok bool) {
+	m := unknownAnchor.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, 0, false
+	}
+	alias := regexp.MustCompile(`\*` + regexp.QuoteMeta(m[1]) + `($|[\s,\]}])`)
+	for i, text := range bytes.Split(c, []byte{'\n'}) {
+		if loc := alias.FindIndex(text); loc != nil {
+			return i + 1, loc[0] + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 // errorf records an InputError at line:col of the file.
@@ -177,7 +202,49 @@ func (d *decoder) object(n *yaml.Node, lineOffset int, source string, in listOf)
 		d.list(n, pos, lineOffset, source, itemsOf(apiVersion, kind))
 		return
 	}
-	d.record(apiVersion, kind, pos, source, func() ([]byte, error) { return nodeJSON(n) })
+	d.record(apiVersion, kind, pos, source, func() ([]byte, error) { return nodeJSON(n) },
+		func() (*yaml.Node, int) { return n, lineOffset })
+}
+
+// chunkNode parses a chunk the block reader read into a YAML tree, to place an error on its
+// line; it returns nil when the chunk does not parse. The int is the chunk's line offset.
+func chunkNode(c chunk) (*yaml.Node, int) {
+	var doc yaml.Node
+	if yaml.Unmarshal(c.data, &doc) != nil || len(doc.Content) == 0 {
+		return nil, 0
+	}
+	return doc.Content[0], c.line - 1
+}
+
+// place returns where err lies: the node a nodeError names, or the field a type error of the
+// Kubernetes decoder names (found by writing the object's JSON again with an index of its
+// keys and decoding it again); else pos, the object's start.
+func (d *decoder) place(pos Position, err error, gvk schema.GroupVersionKind,
+	node func() (*yaml.Node, int)) Position {
+	var ne *nodeError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &ne):
+		if _, off := node(); ne.Line > 0 {
+			return Position{File: d.file, Line: ne.Line + off, Column: ne.Column}
+		}
+	case errors.As(err, &te):
+		n, off := node()
+		if n == nil {
+			return pos
+		}
+		w := jsonWriter{index: true}
+		if w.write(n, 0) != nil {
+			return pos
+		}
+		_, _, derr := deserializer.Decode(w.b.Bytes(), &gvk, nil)
+		if errors.As(derr, &te) {
+			if line, col, ok := nodeAt(w.marks, te.Offset); ok {
+				return Position{File: d.file, Line: line + off, Column: col}
+			}
+		}
+	}
+	return pos
 }
 
 // itemsOf returns what the items of a List of kind are: nothing for a plain List (its items
@@ -208,7 +275,7 @@ func knownGroupVersion(kind string) string {
 // record counts one object at pos and decodes it from the JSON toJSON returns when its kind is
 // audited; other objects are counted in Set.Skipped without calling toJSON.
 func (d *decoder) record(apiVersion, kind string, pos Position, source string,
-	toJSON func() ([]byte, error)) {
+	toJSON func() ([]byte, error), node func() (*yaml.Node, int)) {
 	d.set.Objects++
 	if apiVersion == "" && kind != "" && classify(knownGroupVersion(kind), kind) != classOther {
 		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s without apiVersion: not a "+
@@ -225,14 +292,14 @@ func (d *decoder) record(apiVersion, kind string, pos Position, source string,
 		d.set.Skipped[apiVersion+"/"+kind]++
 		return
 	}
-	data, err := toJSON()
-	if err != nil {
-		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
-		return
-	}
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
-	if err := d.add(class, data, gvk, pos, source); err != nil {
-		d.set.Errors = append(d.set.Errors, inputErrorf(pos, "%s %s: %w", apiVersion, kind, err))
+	data, err := toJSON()
+	if err == nil {
+		err = d.add(class, data, gvk, pos, source)
+	}
+	if err != nil {
+		at := d.place(pos, err, gvk, node)
+		d.set.Errors = append(d.set.Errors, inputErrorf(at, "%s %s: %w", apiVersion, kind, err))
 	}
 }
 

@@ -204,10 +204,14 @@ func loadSource(src source, stdin io.Reader) *Set {
 		return set
 	}
 	set.Files = 1
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	data = loneCRToLF(bytes.TrimPrefix(data, []byte("\ufeff")))
 
 	d := newDecoder(src.name, set)
-	for _, c := range splitChunks(data) {
+	chunks, ok := splitJSONValues(data)
+	if !ok {
+		chunks = splitChunks(data)
+	}
+	for _, c := range chunks {
 		d.decodeChunk(c)
 	}
 	return set

@@ -462,7 +462,7 @@ func TestBadInputKeepsGoing(t *testing.T) {
 		{"a-malformed.yaml", 7, "malformed YAML"},
 		{"b-binary.yaml", 2, "binary"},
 		{"c-latin1.yaml", 3, "invalid UTF-8"},
-		{"d-typo.yaml", 1, "apps/v1 Deployment: spec.replicas: a string where int32 is expected"},
+		{"d-typo.yaml", 4, "apps/v1 Deployment: spec.replicas: a string where int32 is expected"},
 		{"e-scalar.yaml", 1, "not a Kubernetes object"},
 		{"g-noapi.yaml", 1, "Pod without apiVersion"},
 		{"h-broken.json", 1, "malformed JSON"},
@@ -593,5 +593,68 @@ func TestSymlinkedDirectoryArgument(t *testing.T) {
 	wantNoErrors(t, set)
 	if p := find(t, set, "Pod", "p"); p.Pos.File != filepath.Join(link, "p.yaml") {
 		t.Errorf("pod read from %s", p.Pos.File)
+	}
+}
+
+// TestConcatenatedJSONValues reads JSON objects written one after another (jq '.items[]'),
+// each at its own line; a broken last value is an error at its line, the others are read.
+func TestConcatenatedJSONValues(t *testing.T) {
+	pod := func(name string) string {
+		return `{"apiVersion": "v1", "kind": "Pod",
+  "metadata": {"name": "` + name + `"},
+  "spec": {"containers": [{"name": "c"}]}}
+`
+	}
+	set := loadString(t, pod("a")+pod("b"))
+	wantNoErrors(t, set)
+	if b := find(t, set, "Pod", "b"); b.Pos.Line != 4 {
+		t.Errorf("second object at line %d, want 4", b.Pos.Line)
+	}
+
+	set = loadString(t, pod("a")+pod("b")+`{"apiVersion": "v1", "kind": "Pod", "metadata":`)
+	find(t, set, "Pod", "b")
+	if len(set.Errors) != 1 || !strings.Contains(set.Errors[0].Error(), ":7") {
+		t.Errorf("errors = %v, want one at line 7", set.Errors)
+	}
+}
+
+// TestErrorsAtTheirField: duplicate keys, type errors and unknown aliases are reported at the
+// line of the field, in block style, flow style and after an earlier document.
+func TestErrorsAtTheirField(t *testing.T) {
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n"
+	for _, tc := range []struct{ name, input, want string }{
+		{"duplicate key", cm + "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n" +
+			"metadata: {name: b}\nspec: {containers: [{name: c}]}\n",
+			`-:8:1: v1 Pod: mapping key "metadata" already defined`},
+		{"nested duplicate", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n" +
+			"spec: {containers: [{name: c}]}\n", `-:5:3: v1 Pod: mapping key "name"`},
+		{"type error, block", cm + "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n" +
+			"spec:\n  securityContext:\n    fsGroup: abc\n  containers:\n  - name: c\n",
+			"-:10:5: v1 Pod: spec.securityContext.fsGroup: a string where int64"},
+		{"type error, second item", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n" +
+			"  containers:\n  - name: c\n  - name: d\n    ports: 5\n",
+			"-:8:5: v1 Pod: spec.containers.ports: a number where"},
+		{"type error, object", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n" +
+			"spec:\n  containers: {name: c}\n", "-:5:3: v1 Pod: spec.containers: an object"},
+		{"unknown alias", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n" +
+			"  containers: [{name: c}]\n  foo: *undefined\n", "-:6:8: malformed YAML: unknown"},
+	} {
+		set := loadString(t, tc.input)
+		if len(set.Errors) != 1 || !strings.HasPrefix(set.Errors[0].Error(), tc.want) {
+			t.Errorf("%s: errors %v, want one starting %q", tc.name, set.Errors, tc.want)
+		}
+	}
+}
+
+// TestLoneCRLineEnds reads a stream with old Mac line ends (CR alone), which YAML reads as
+// line breaks: a malformed document costs only itself, as with LF line ends.
+func TestLoneCRLineEnds(t *testing.T) {
+	set := loadString(t, "apiVersion: v1\rkind: Pod\rmetadata: {name: [c\r---\r"+
+		"apiVersion: v1\rkind: Pod\rmetadata: {name: p}\rspec: {containers: [{name: c}]}\r")
+	if p := find(t, set, "Pod", "p"); p.Pos.Line != 5 {
+		t.Errorf("pod at line %d, want 5", p.Pos.Line)
+	}
+	if len(set.Errors) != 1 {
+		t.Errorf("errors %v, want the first document's only", set.Errors)
 	}
 }

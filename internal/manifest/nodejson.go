@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"unicode/utf8"
 
@@ -18,10 +19,44 @@ var errTooLarge = fmt.Errorf("object larger than %d MiB or %d nodes once aliases
 // maxNodes bounds the nodes written for one object; real manifests have a few thousand.
 const maxNodes = 1 << 20
 
-// jsonWriter accumulates one object's JSON and counts the nodes written.
+// jsonWriter accumulates one object's JSON and counts the nodes written. With index set it
+// also records where each mapping key's value starts in the JSON and on which line of the
+// YAML it was written, so that an error the Kubernetes decoder reports at a JSON offset can
+// be placed on its YAML line.
 type jsonWriter struct {
 	b     bytes.Buffer
 	nodes int
+	index bool
+	marks []jsonMark
+}
+
+// jsonMark ties an offset of the JSON output to the YAML node written there.
+type jsonMark struct {
+	offset       int
+	line, column int
+}
+
+// nodeError is a problem at a node of a YAML tree; Line is relative to the tree's text.
+type nodeError struct {
+	Line, Column int
+	Err          error
+}
+
+func (e *nodeError) Error() string { return e.Err.Error() }
+func (e *nodeError) Unwrap() error { return e.Err }
+
+func atNode(n *yaml.Node, format string, args ...any) error {
+	return &nodeError{Line: n.Line, Column: n.Column, Err: fmt.Errorf(format, args...)}
+}
+
+// nodeAt returns the line and column of the YAML node whose JSON form contains offset: the
+// last mapping value that starts at or before it.
+func nodeAt(marks []jsonMark, offset int64) (line, column int, ok bool) {
+	i := sort.Search(len(marks), func(i int) bool { return int64(marks[i].offset) > offset })
+	if i == 0 {
+		return 0, 0, false
+	}
+	return marks[i-1].line, marks[i-1].column, true
 }
 
 // nodeJSON converts a YAML node to JSON as the Kubernetes decoders read it: scalars by their
@@ -69,7 +104,7 @@ func (w *jsonWriter) write(n *yaml.Node, aliasDepth int) error {
 	case yaml.ScalarNode:
 		return writeScalar(b, n)
 	}
-	return fmt.Errorf("line %d: unexpected YAML node", n.Line)
+	return atNode(n, "unexpected YAML node")
 }
 
 func (w *jsonWriter) writeSequence(n *yaml.Node, aliasDepth int) error {
@@ -96,10 +131,15 @@ func (w *jsonWriter) writeMapping(n *yaml.Node, aliasDepth int) error {
 	if err := w.writeMerged(n, aliasDepth, &first); err != nil {
 		return err
 	}
+	var keys keySet
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if isMergeKey(k) {
 			continue
+		}
+		if k.Kind == yaml.ScalarNode && !keys.add(k.Value) {
+			return atNode(k, "mapping key %q already defined (kubectl and helm refuse "+
+				"duplicate keys)", k.Value)
 		}
 		if err := w.writePair(k, v, aliasDepth, &first); err != nil {
 			return err
@@ -122,7 +162,7 @@ func (w *jsonWriter) writeMerged(n *yaml.Node, aliasDepth int, first *bool) erro
 		for _, src := range sources {
 			m := deAlias(src)
 			if m.Kind != yaml.MappingNode {
-				return fmt.Errorf("line %d: merge key value is not a mapping", src.Line)
+				return atNode(src, "merge key value is not a mapping")
 			}
 			for j := 0; j+1 < len(m.Content); j += 2 {
 				err := w.writePair(m.Content[j], m.Content[j+1], aliasDepth+1, first)
@@ -139,7 +179,7 @@ func (w *jsonWriter) writePair(k, v *yaml.Node, aliasDepth int, first *bool) err
 	b := &w.b
 	key := deAlias(k)
 	if key.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a mapping key is not a scalar", k.Line)
+		return atNode(k, "a mapping key is not a scalar")
 	}
 	if !*first {
 		b.WriteByte(',')
@@ -147,6 +187,9 @@ func (w *jsonWriter) writePair(k, v *yaml.Node, aliasDepth int, first *bool) err
 	*first = false
 	writeString(b, key.Value)
 	b.WriteByte(':')
+	if w.index {
+		w.marks = append(w.marks, jsonMark{offset: b.Len(), line: k.Line, column: k.Column})
+	}
 	return w.write(v, aliasDepth)
 }
 
@@ -198,7 +241,7 @@ func writeResolved(b *bytes.Buffer, n *yaml.Node) error {
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return atNode(n, "%w", err)
 	}
 	switch x := v.(type) {
 	case bool:
@@ -211,7 +254,7 @@ func writeResolved(b *bytes.Buffer, n *yaml.Node) error {
 		b.WriteString(strconv.FormatUint(x, 10))
 	case float64:
 		if x != x || x > 1.7976931348623157e308 || x < -1.7976931348623157e308 {
-			return fmt.Errorf("line %d: %s has no JSON form", n.Line, n.Value)
+			return atNode(n, "%s has no JSON form", n.Value)
 		}
 		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
 	default:

@@ -1,6 +1,9 @@
 package manifest
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // chunk is a piece of a YAML stream that holds at most the documents between two document
 // markers, with the 1-based line of its first byte in the stream.
@@ -81,4 +84,54 @@ func isContentLine(line []byte) bool {
 		return false
 	}
 	return t[0] != '#' && !(t[0] == '%' && len(line) > 0 && line[0] == '%')
+}
+
+// splitJSONValues cuts a stream of JSON values written one after another, as `jq '.items[]'`
+// prints them and kubectl reads them, into one chunk per value. It reports false when data
+// does not start with a JSON object or holds a single value; it stops at the first value that
+// is not valid JSON, whose rest becomes the last chunk, so the YAML reading names its error.
+func splitJSONValues(data []byte) ([]chunk, bool) {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, false
+	}
+	var chunks []chunk
+	dec := json.NewDecoder(bytes.NewReader(data))
+	start := 0
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			break
+		}
+		end := int(dec.InputOffset())
+		chunks = append(chunks, chunk{data: data[start:end], line: lineAt(data, start)})
+		start = end
+	}
+	if len(chunks) < 2 {
+		return nil, false
+	}
+	if rest := data[start:]; len(bytes.TrimSpace(rest)) > 0 {
+		chunks = append(chunks, chunk{data: rest, line: lineAt(data, start)})
+	}
+	return chunks, true
+}
+
+// lineAt is the 1-based line of data[off].
+func lineAt(data []byte, off int) int { return 1 + bytes.Count(data[:off], []byte{'\n'}) }
+
+// loneCRToLF turns each carriage return that is not followed by a line feed (old Mac line
+// ends) into a line feed, in place: YAML reads a lone CR as a line break, so the splitter and
+// the line numbers must too. The length, and so every byte offset, stays the same.
+func loneCRToLF(data []byte) []byte {
+	for i := bytes.IndexByte(data, '\r'); i >= 0; {
+		if i+1 >= len(data) || data[i+1] != '\n' {
+			data[i] = '\n'
+		}
+		j := bytes.IndexByte(data[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return data
 }

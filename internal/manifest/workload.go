@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -115,7 +116,25 @@ func plainTypeError(err error) error {
 	if !errors.As(err, &te) || te.Field == "" {
 		return err
 	}
-	return fmt.Errorf("%s: a %s where %s is expected", te.Field, te.Value, te.Type)
+	return &typeError{msg: fmt.Sprintf("%s: %s %s where %s is expected", te.Field,
+		article(te.Value), te.Value, te.Type), te: te}
+}
+
+// typeError words a type mismatch; it unwraps to the decoder's error, whose offset places it.
+type typeError struct {
+	msg string
+	te  *json.UnmarshalTypeError
+}
+
+func (e *typeError) Error() string { return e.msg }
+func (e *typeError) Unwrap() error { return e.te }
+
+// article is "an" before a vowel ("an object", "an array"), else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // typedWorkload extracts the pod template of a built-in workload.
