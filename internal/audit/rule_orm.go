@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/startlag/startlag/internal/ownership"
@@ -141,11 +142,26 @@ func sharedClaimFlips(t *target, fg int64) []Finding {
 				d.Claim, other, ofg, fg)
 			f.Fix = fmt.Sprintf("Give every workload mounting %s the same fsGroup (or use "+
 				"supplementalGroups for the second one).", d.Claim)
-			f.Assumptions = d.Assumptions
+			f.Assumptions = append(slices.Clone(d.Assumptions), namespaceAssumption(t, p)...)
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// namespaceAssumption says which namespace a pairing of two workloads takes for granted when
+// one of them has none in the input (claims are namespaced: both must run in the same one).
+func namespaceAssumption(t, p *target) []string {
+	switch {
+	case t.ref.Namespace == p.ref.Namespace:
+		return nil
+	case t.ref.Namespace == "":
+		return []string{fmt.Sprintf("%s has no namespace in the input: assuming it is "+
+			"deployed to namespace %s, beside %s", t.ref.display(), p.ref.Namespace,
+			p.ref.display())}
+	}
+	return []string{fmt.Sprintf("%s has no namespace in the input: assuming it is deployed "+
+		"to namespace %s, beside %s", p.ref.display(), t.ref.Namespace, t.ref.display())}
 }
 
 // sharesClaim reports whether peer p mounts the claim of d (walked) and with which fsGroup.

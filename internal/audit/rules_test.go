@@ -2,6 +2,7 @@ package audit
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -325,6 +326,22 @@ func TestOnRootMismatchDefeatedRule(t *testing.T) {
 	fs := only(audit1(t, st, a, b), idORMDefeated)
 	if len(fs) != 2 || !strings.Contains(fs[0].Message, "Deployment ns/b with fsGroup 2000") {
 		t.Errorf("shared claim: %+v", fs)
+	}
+	for _, f := range fs {
+		if slices.ContainsFunc(f.Assumptions, func(s string) bool {
+			return strings.Contains(s, "no namespace")
+		}) {
+			t.Errorf("same namespace, yet a namespace assumption: %q", f.Assumptions)
+		}
+	}
+	// A workload without a namespace pairs with one that has it only by an assumption.
+	b.Namespace = ""
+	fs = only(audit1(t, st, a, b), idORMDefeated)
+	if len(fs) != 2 || !slices.ContainsFunc(fs[0].Assumptions, func(s string) bool {
+		return strings.Contains(s, "has no namespace in the input: assuming it is deployed "+
+			"to namespace ns")
+	}) {
+		t.Errorf("no namespace: %+v", fs)
 	}
 }
 

@@ -146,13 +146,14 @@ func expandPaths(paths []string) []source {
 			add(source{name: p})
 			continue
 		}
-		files, err := walkDir(p)
+		files, errs := walkDir(p)
 		for _, f := range files {
 			add(source{name: f})
 		}
-		if err != nil {
-			failed(p, err)
-		} else if len(files) == 0 {
+		for _, err := range errs {
+			failed(errPath(err, p))
+		}
+		if len(errs) == 0 && len(files) == 0 {
 			failed(p, errors.New("no .yaml, .yml or .json files in directory"))
 		}
 	}
@@ -164,7 +165,7 @@ func expandPaths(paths []string) []source {
 // followed (a link loop would never end).
 // Only regular files (or symlinks to them) are listed: a fifo, socket or device named like a
 // manifest would block the read or never end, as `find -type f` leaves them out too.
-func walkDir(dir string) ([]string, error) {
+func walkDir(dir string) ([]string, []error) {
 	var files []string
 	var errs []error
 	root := dir
@@ -187,8 +188,20 @@ func walkDir(dir string) ([]string, error) {
 		}
 		return nil
 	})
-	errs = append(errs, err)
-	return files, errors.Join(errs...)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return files, errs
+}
+
+// errPath splits a walk error into the path it names (an unreadable subdirectory) and the
+// cause; an error without a path stays with dir.
+func errPath(err error, dir string) (string, error) {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path != "" {
+		return pe.Path, fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return dir, err
 }
 
 // loadSource reads and decodes one file (or stdin) into a fresh Set.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -656,5 +657,17 @@ func TestLoneCRLineEnds(t *testing.T) {
 	}
 	if len(set.Errors) != 1 {
 		t.Errorf("errors %v, want the first document's only", set.Errors)
+	}
+}
+
+// TestWalkErrorsNameTheirDirectory: each unreadable subdirectory is its own input error, named
+// by its own path (not the argument's).
+func TestWalkErrorsNameTheirDirectory(t *testing.T) {
+	err := &fs.PathError{Op: "open", Path: "perm/a", Err: fs.ErrPermission}
+	if p, cause := errPath(err, "perm"); p != "perm/a" || cause.Error() != "open: permission denied" {
+		t.Errorf("errPath = %q, %v", p, cause)
+	}
+	if p, _ := errPath(errors.New("other"), "perm"); p != "perm" {
+		t.Errorf("an error without a path went to %q", p)
 	}
 }
