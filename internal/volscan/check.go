@@ -58,13 +58,15 @@ type SquashSummary struct {
 	// CannotOpen counts directories the walk cannot list: it fails there and the pod does not
 	// start. CannotChange counts entries it must change but may not (logged and skipped).
 	CannotOpen, CannotChange int64
-	// OpenExamples and ChangeExamples are the smallest paths of each, at most Options.TopK.
+	// OpenExamples and ChangeExamples are example paths of each, at most Options.TopK, chosen
+	// as Group chooses its examples.
 	OpenExamples, ChangeExamples []string
+	open, change                 Group
 	topK                         int
 }
 
-// add records e at path; it is safe for concurrent use.
-func (s *SquashSummary) add(path string, e ownership.Entry, opt Options) {
+// add records e at depth, whose path p builds; it is safe for concurrent use.
+func (s *SquashSummary) add(depth int, p *lazyPath, e ownership.Entry, opt Options) {
 	sq := ownership.SquashedWalk(e, opt.FSGroup, opt.ReadOnly)
 	if !sq.CannotOpen && !sq.CannotChange {
 		return
@@ -73,11 +75,13 @@ func (s *SquashSummary) add(path string, e ownership.Entry, opt Options) {
 	defer s.mu.Unlock()
 	if sq.CannotOpen {
 		s.CannotOpen++
-		s.OpenExamples = keepSmallest(s.OpenExamples, path, s.topK)
+		s.open.offer(depth, p, s.topK)
+		s.OpenExamples = s.open.Examples
 	}
 	if sq.CannotChange {
 		s.CannotChange++
-		s.ChangeExamples = keepSmallest(s.ChangeExamples, path, s.topK)
+		s.change.offer(depth, p, s.topK)
+		s.ChangeExamples = s.change.Examples
 	}
 }
 
@@ -177,16 +181,21 @@ func checkRoot(ctx context.Context, root *walk.Root, opt Options) (*Result, erro
 			opt.Progress.Add(1)
 		}
 		oe := EntryOf(&e.Stat)
-		if res.Squash != nil {
-			res.Squash.add(e.Path(), oe, opt)
-		}
 		c := ownership.WalkChange(oe, opt.FSGroup, opt.ReadOnly)
+		if res.Squash == nil && !c.Differs() {
+			return nil // the common case allocates nothing
+		}
+		path := &lazyPath{build: e.Path}
+		if res.Squash != nil {
+			res.Squash.add(e.Depth, path, oe, opt)
+		}
 		if !c.Differs() {
 			return nil
 		}
-		o := Offender{Path: e.Path(), Entry: oe, Change: c}
-		shards[e.Worker].Add(o)
+		o := Offender{Entry: oe, Change: c}
+		shards[e.Worker].addLazy(o, e.Depth, e.Top(), path)
 		if opt.OnOffender != nil {
+			o.Path = path.get()
 			mu.Lock()
 			opt.OnOffender(o)
 			mu.Unlock()
@@ -218,7 +227,7 @@ func newResult(source string, rootEntry ownership.Entry, opt Options) *Result {
 	}
 	if opt.RootSquash {
 		res.Squash = &SquashSummary{topK: newSummary(opt.TopK).TopK}
-		res.Squash.add(".", rootEntry, opt)
+		res.Squash.add(0, &lazyPath{path: ".", done: true}, rootEntry, opt)
 	}
 	if res.Root.Change.Differs() {
 		o := Offender{Path: ".", Entry: rootEntry, Change: res.Root.Change}

@@ -203,7 +203,8 @@ func ListingCheck(r io.Reader, name string, opt Options) (*Result, []error, erro
 		}
 		res.Entries++
 		if res.Squash != nil {
-			res.Squash.add(le.Path, le.Entry, opt)
+			depth, _ := pathDepthTop(le.Path)
+			res.Squash.add(depth, &lazyPath{path: le.Path, done: true}, le.Entry, opt)
 		}
 		c := ownership.WalkChange(le.Entry, opt.FSGroup, opt.ReadOnly)
 		if c.Differs() {

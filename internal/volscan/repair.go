@@ -111,9 +111,11 @@ func (rp *repairer) walk(ctx context.Context, root *walk.Root, opt Options,
 		if !c.Differs() {
 			return nil
 		}
-		o := Offender{Path: e.Path(), Entry: oe, Change: c}
-		shards[e.Worker].Add(o)
+		o := Offender{Entry: oe, Change: c}
+		path := &lazyPath{build: e.Path}
+		shards[e.Worker].addLazy(o, e.Depth, e.Top(), path)
 		if user != nil {
+			o.Path = path.get()
 			mu.Lock()
 			user(o)
 			mu.Unlock()

@@ -20,12 +20,16 @@ type Offender struct {
 	Change ownership.Change
 }
 
-// Group counts offenders sharing one cause, owner or subtree, with a few example paths (the
-// lexically smallest, so the output does not depend on walk order).
+// Group counts offenders sharing one cause, owner or subtree, with a few example paths: the
+// shallowest, the lexically smallest among equally deep ones. The choice does not depend on
+// walk order, and once a group holds TopK examples a deeper offender is passed over without
+// building its path (a path costs time in proportion to its depth, so on a tree thousands of
+// levels deep building every offender's path would take time in the square of the depth).
 type Group struct {
 	Key      string   `json:"key"`
 	Count    int64    `json:"count"`
 	Examples []string `json:"examples"`
+	depths   []int    // the depth of each example
 }
 
 // Cause kinds used in Group keys of Summary.ByCause.
@@ -53,37 +57,63 @@ func newSummary(topK int) *Summary {
 		BySubtree: map[string]*Group{}}
 }
 
-// Add records one offender.
+// Add records an offender whose Path is set (from a listing).
 func (s *Summary) Add(o Offender) {
+	depth, top := pathDepthTop(o.Path)
+	s.addLazy(o, depth, top, &lazyPath{path: o.Path, done: true})
+}
+
+// addLazy records an offender met by a walk, at depth (0 for the root, 1 for its children)
+// below top (the root's child it lies in, its own name at depth 1); p builds its path only
+// if it is kept as an example.
+func (s *Summary) addLazy(o Offender, depth int, top string, p *lazyPath) {
 	s.Differ++
 	c := o.Change
 	if c.Chgrp {
-		s.add(s.ByCause, fmt.Sprintf("group %d", o.Entry.GID), o.Path)
+		s.add(s.ByCause, fmt.Sprintf("group %d", o.Entry.GID), depth, p)
 	}
 	if bits := c.AddBits &^ ownership.SetgidBit; bits != 0 {
-		s.add(s.ByCause, fmt.Sprintf("missing %03o", bits), o.Path)
+		s.add(s.ByCause, fmt.Sprintf("missing %03o", bits), depth, p)
 	}
 	if c.AddBits&ownership.SetgidBit != 0 {
-		s.add(s.ByCause, causeSetgidK, o.Path)
+		s.add(s.ByCause, causeSetgidK, depth, p)
 	}
-	s.add(s.ByOwner, fmt.Sprintf("uid %d", o.Entry.UID), o.Path)
-	s.add(s.BySubtree, subtree(o), o.Path)
+	s.add(s.ByOwner, fmt.Sprintf("uid %d", o.Entry.UID), depth, p)
+	s.add(s.BySubtree, subtree(depth, top, o.Entry.Type), depth, p)
+}
+
+// lazyPath builds a path once, on first use.
+type lazyPath struct {
+	build func() string
+	path  string
+	done  bool
+}
+
+func (l *lazyPath) get() string {
+	if !l.done {
+		l.path, l.done = l.build(), true
+	}
+	return l.path
+}
+
+// pathDepthTop returns the depth of a path relative to the root ("." 0, "./a" 1, "./a/b" 2)
+// and the root's child it lies in.
+func pathDepthTop(p string) (int, string) {
+	rest, ok := strings.CutPrefix(p, "./")
+	if !ok || rest == "" {
+		return 0, ""
+	}
+	top, _, _ := strings.Cut(rest, "/")
+	return strings.Count(rest, "/") + 1, top
 }
 
 // subtree returns the top-level directory an offender lies in ("./a" for "./a/b/c" and for
 // the directory "./a" itself), or "." for the root and the files directly in it.
-func subtree(o Offender) string {
-	rest, ok := strings.CutPrefix(o.Path, "./")
-	if !ok {
+func subtree(depth int, top string, t ownership.EntryType) string {
+	if depth == 0 || depth == 1 && t != ownership.TypeDir {
 		return "."
 	}
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		return "./" + rest[:i]
-	}
-	if o.Entry.Type == ownership.TypeDir {
-		return o.Path
-	}
-	return "."
+	return "./" + top
 }
 
 // MaxGroups bounds the groups of each kind; offenders of further keys are counted under
@@ -93,10 +123,18 @@ const (
 	OtherKey  = "(other)"
 )
 
-func (s *Summary) add(m map[string]*Group, key, path string) {
+func (s *Summary) add(m map[string]*Group, key string, depth int, p *lazyPath) {
 	g := groupFor(m, key)
 	g.Count++
-	g.Examples = keepSmallest(g.Examples, path, s.TopK)
+	g.offer(depth, p, s.TopK)
+}
+
+// offer keeps p's path among at most k examples if it belongs there, building it only then.
+func (g *Group) offer(depth int, p *lazyPath, k int) {
+	if n := len(g.Examples); n >= k && depth > g.depths[n-1] {
+		return
+	}
+	g.keep(depth, p.get(), k)
 }
 
 // groupFor returns the group of key, creating it, or the overflow group once m is full.
@@ -116,20 +154,23 @@ func groupFor(m map[string]*Group, key string) *Group {
 	return g
 }
 
-// keepSmallest inserts p into the sorted list xs, keeping at most k smallest.
-func keepSmallest(xs []string, p string, k int) []string {
-	if len(xs) >= k && p >= xs[len(xs)-1] {
-		return xs
+// keep inserts path at depth among the examples, ordered by depth then path, keeping at
+// most k.
+func (g *Group) keep(depth int, path string, k int) {
+	i, found := sort.Find(len(g.Examples), func(i int) int {
+		if depth != g.depths[i] {
+			return depth - g.depths[i]
+		}
+		return strings.Compare(path, g.Examples[i])
+	})
+	if found || i >= k {
+		return
 	}
-	i, found := slices.BinarySearch(xs, p)
-	if found {
-		return xs
+	g.Examples = slices.Insert(g.Examples, i, path)
+	g.depths = slices.Insert(g.depths, i, depth)
+	if len(g.Examples) > k {
+		g.Examples, g.depths = g.Examples[:k], g.depths[:k]
 	}
-	xs = slices.Insert(xs, i, p)
-	if len(xs) > k {
-		xs = xs[:k]
-	}
-	return xs
 }
 
 // Merge adds o's counts and examples to s.
@@ -139,8 +180,8 @@ func (s *Summary) Merge(o *Summary) {
 		for k, g := range src {
 			d := groupFor(dst, k)
 			d.Count += g.Count
-			for _, p := range g.Examples {
-				d.Examples = keepSmallest(d.Examples, p, s.TopK)
+			for i, p := range g.Examples {
+				d.keep(g.depths[i], p, s.TopK)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package volscan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/startlag/startlag/internal/ownership"
@@ -37,5 +38,27 @@ func TestSummarySubtrees(t *testing.T) {
 	s.Add(Offender{Path: "./a/b/c", Entry: file, Change: chg})
 	if s.BySubtree["."].Count != 2 || s.BySubtree["./a"].Count != 2 || len(s.BySubtree) != 2 {
 		t.Errorf("subtrees %v %v", s.BySubtree["."], s.BySubtree["./a"])
+	}
+}
+
+// TestSummaryExamplesShallowestFirst: examples are the shallowest paths, then the lexically
+// smallest, whatever the order they come in; a deeper offender than TopK kept examples is
+// counted without building its path.
+func TestSummaryExamplesShallowestFirst(t *testing.T) {
+	s := newSummary(1)
+	chg := ownership.Change{Chgrp: true}
+	file := ownership.Entry{Type: ownership.TypeFile}
+	for _, p := range []string{"./z/y/x", "./b/a", "./a/z", "./a"} {
+		s.Add(Offender{Path: p, Entry: file, Change: chg})
+	}
+	deep := &lazyPath{build: func() string {
+		t.Error("the path of a deeper offender was built")
+		return "./a/b/c/d"
+	}}
+	s.addLazy(Offender{Entry: file, Change: chg}, 4, "a", deep)
+	g := s.ByCause["group 0"]
+	if g.Count != 5 || strings.Join(g.Examples, " ") != "./a" ||
+		strings.Join(s.BySubtree["./a"].Examples, " ") != "./a/z" {
+		t.Errorf("group: %d offenders, examples %q", g.Count, g.Examples)
 	}
 }

@@ -31,9 +31,19 @@ func (e *Entry) Name() string { return string(e.name) }
 // NameBytes returns the name without copying; it is valid only during the Visitor call.
 func (e *Entry) NameBytes() []byte { return e.name }
 
-// Path returns the entry's path relative to the root, as "./a/b". It allocates; build it only
-// for entries you report. Names are raw bytes: use Escape before printing.
+// Path returns the entry's path relative to the root, as "./a/b". It allocates and costs time
+// in proportion to the depth; build it only for entries you report. Names are raw bytes: use
+// Escape before printing.
 func (e *Entry) Path() string { return e.parent.child(string(e.name)) }
+
+// Top returns the name of the root's child the entry lies in ("a" for ./a/b/c), its own name
+// at depth 1, without building the path.
+func (e *Entry) Top() string {
+	if e.parent == nil || e.parent.parent == nil {
+		return string(e.name)
+	}
+	return e.parent.top
+}
 
 // IsDir reports whether the entry is a directory.
 func (e *Entry) IsDir() bool { return e.Stat.Mode&unix.S_IFMT == unix.S_IFDIR }
@@ -138,7 +148,12 @@ func (w *walker) visitOne(ws *workerState, n *dirNode, e *Entry) bool {
 	if !isDir || (e.MountPoint && w.opt.OneFileSystem) {
 		return true
 	}
-	ws.children = append(ws.children, &dirNode{parent: n, name: string(e.name), fd: -1,
+	name := string(e.name)
+	top := n.top
+	if n.parent == nil {
+		top = name
+	}
+	ws.children = append(ws.children, &dirNode{parent: n, name: name, top: top, fd: -1,
 		dev: e.Stat.Dev, ino: e.Stat.Ino, depth: n.depth + 1})
 	return true
 }

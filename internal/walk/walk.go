@@ -173,6 +173,7 @@ func (r *Root) Walk(ctx context.Context, opt Options, visit Visitor) (Stats, err
 type dirNode struct {
 	parent *dirNode
 	name   string
+	top    string // the name of the root's child this directory lies in (its own at depth 1)
 	dev    uint64
 	ino    uint64
 	depth  int
