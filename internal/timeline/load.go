@@ -91,10 +91,15 @@ func Load(paths []string, opts Options) (*Result, error) {
 		}
 	}
 	if l.timeless > 0 {
+		hint := ""
+		if fromClock {
+			hint = fmt.Sprintf(" (stamps without a year were read in %d: a February 29 "+
+				"needs --year with the log's leap year)", year)
+		}
 		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d recognised log %s no "+
-			"usable timestamp (missing, or not a possible date) and %s left out",
+			"usable timestamp (missing, or not a possible date) and %s left out%s",
 			l.timeless, pluralWord(l.timeless, "line has", "lines have"),
-			pluralWord(l.timeless, "was", "were")))
+			pluralWord(l.timeless, "was", "were"), hint))
 	}
 	if fromClock && l.yearAssumed > 0 {
 		l.result.Warnings = append(l.result.Warnings, fmt.Sprintf("%d log %s stamps "+

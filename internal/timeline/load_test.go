@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -284,6 +285,29 @@ func TestYearFromClockIsAWarning(t *testing.T) {
 		if warned != tc.warn {
 			t.Errorf("%s: warned %v, want %v (%q)", tc.name, warned, tc.warn, res.Warnings)
 		}
+	}
+}
+
+// TestLeapDayWithoutYearNamesTheFlag: a February 29 klog stamp read in a year that has none is
+// no time; the warning must say how to give the log's year.
+func TestLeapDayWithoutYearNamesTheFlag(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "kubelet.log")
+	line := `I0229 10:00:00.000000    1187 operation_generator.go:626] "MountVolume.MountDevice ` +
+		`succeeded for volume \"pv\" (UniqueName: \"kubernetes.io/csi/d^v\") pod \"p\" ` +
+		`(UID: \"u\") device mount path \"/var/lib/kubelet/plugins/kubernetes.io/csi/d/` +
+		`1/globalmount\"" pod="ns/p"` + "\n"
+	if err := os.WriteFile(log, []byte(line), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }
+	res, err := Load([]string{log}, Options{OpenLog: openKubelog, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "no usable timestamp") && strings.Contains(w, "--year")
+	}) {
+		t.Errorf("warnings %q do not point at --year", res.Warnings)
 	}
 }
 

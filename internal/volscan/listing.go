@@ -128,11 +128,22 @@ const maxLineErrors = 1000
 type listingReader struct {
 	root string // the find listing's root path
 	ls   lsListing
+	// foreign is set after a pasted prompt of another command than ls or find ("$ grep k8s
+	// /etc/exports"): its output, up to the next prompt, is no listing and is skipped.
+	foreign bool
+	// noRootSaid is set once an entry before the root was reported; later ones are skipped.
+	noRootSaid bool
 }
 
 // line parses one line; use is false for lines without an entry.
 func (lr *listingReader) line(line string) (le ListingEntry, use bool, err error) {
+	if cmd, ok := promptCommand(line); ok {
+		lr.foreign = cmd != "ls" && cmd != "find" && cmd != "cd" && cmd != ""
+		return le, false, nil
+	}
 	switch {
+	case lr.foreign:
+		return le, false, nil
 	case strings.TrimSpace(line) == "" || isLsListingNoise(line):
 		return le, false, nil
 	case strings.HasPrefix(line, "#") && !isLsMode(firstField(line)):
@@ -148,7 +159,21 @@ func (lr *listingReader) line(line string) (le ListingEntry, use bool, err error
 	if err == nil {
 		p, err = relativeTo(&lr.root, p)
 	}
+	if errors.Is(err, errNoRoot) {
+		return le, false, lr.onceNoRoot(err)
+	}
 	return ListingEntry{Path: p, Entry: e}, err == nil, err
+}
+
+// errNoRoot marks entries met before the listing's root: said once, on the first of them.
+var errNoRoot = errors.New("no root entry")
+
+func (lr *listingReader) onceNoRoot(err error) error {
+	if lr.noRootSaid {
+		return nil
+	}
+	lr.noRootSaid = true
+	return err
 }
 
 // lsEntry parses an `ls -ln` entry line.
@@ -158,8 +183,9 @@ func (lr *listingReader) lsEntry(line string) (ListingEntry, bool, error) {
 		return ListingEntry{}, false, err
 	}
 	if !lr.ls.rootSet && name != "." {
-		return ListingEntry{}, false, fmt.Errorf("entry %q before the root's \".\" entry: list "+
-			"with ls -a (%s)", name, LsCommand)
+		return ListingEntry{}, false, lr.onceNoRoot(fmt.Errorf("entry %q before the root's "+
+			"\".\" entry (%w; later ones are skipped): list with ls -a (%s)", name, errNoRoot,
+			LsCommand))
 	}
 	p, skip := lr.ls.entry(name)
 	return ListingEntry{Path: p, Entry: e}, !skip, nil
@@ -170,8 +196,9 @@ func (lr *listingReader) lsEntry(line string) (ListingEntry, bool, error) {
 func relativeTo(root *string, p string) (string, error) {
 	if *root == "" {
 		if strings.HasPrefix(p, "./") {
-			return "", fmt.Errorf("first entry %q is not the volume root: list with find's "+
-				"starting point included (no -mindepth)", p)
+			return "", fmt.Errorf("first entry %q is not the volume root (%w; later entries "+
+				"are skipped): list with find's starting point included (no -mindepth)", p,
+				errNoRoot)
 		}
 		*root = strings.TrimSuffix(p, "/")
 		if *root == "" {

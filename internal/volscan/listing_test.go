@@ -130,9 +130,10 @@ func TestListingTolerance(t *testing.T) {
 }
 
 func TestListingWithoutRootLine(t *testing.T) {
-	_, errs, err := ListingCheck(strings.NewReader("f 0644 0 0 ./a\n"), "l", Options{})
+	in := "f 0644 0 0 ./a\nf 0644 0 0 ./b\nd 0755 0 0 ./c\n"
+	_, errs, err := ListingCheck(strings.NewReader(in), "l", Options{})
 	if err == nil || len(errs) != 1 {
-		t.Errorf("want a missing-root error, got %v %v", err, errs)
+		t.Errorf("want one missing-root error for the whole listing, got %v %v", err, errs)
 	}
 }
 

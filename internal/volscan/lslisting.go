@@ -67,6 +67,32 @@ func isLsListingNoise(line string) bool {
 	return strings.HasPrefix(line, "$ ") || strings.HasPrefix(line, "# ")
 }
 
+// promptCommand returns the command of a pasted shell prompt line ("$ grep k8s /etc/exports"
+// gives grep), the first word after "$ " and any "sudo", "cd DIR &&" or "VAR=x" before it. A
+// line starting "# " is root's prompt only before ls or find; otherwise it is a comment.
+func promptCommand(line string) (string, bool) {
+	if rest, ok := strings.CutPrefix(line, "# "); ok {
+		cmd, _ := promptCommand("$ " + rest)
+		return cmd, cmd == "ls" || cmd == "find"
+	}
+	rest, ok := strings.CutPrefix(line, "$ ")
+	if !ok {
+		return "", false
+	}
+	words := strings.Fields(rest)
+	for len(words) > 0 {
+		switch w := words[0]; {
+		case w == "sudo", strings.Contains(w, "="):
+			words = words[1:]
+		case w == "cd" && len(words) > 2 && words[2] == "&&":
+			words = words[3:]
+		default:
+			return w, true
+		}
+	}
+	return "", true
+}
+
 func firstField(s string) string {
 	f, _, _ := strings.Cut(strings.TrimLeft(s, " "), " ")
 	return f

@@ -80,12 +80,13 @@ drwxrwsr-x 3 0 2000 4096 Feb 14 18:51 ..
 	}
 }
 
-// case15: the NFS server's `ls -lan` of the export, with its shell prompts. The root lacks
-// setgid (walks anyway); squashed to nobody, the kubelet cannot open raft/ (drwx------
-// 3001:3001), which is where case15.expected.md says its walk failed.
+// case15: the NFS server's `ls -lan` of the export, with its shell prompts (the output of the
+// pasted `$ grep k8s /etc/exports` is no listing and is skipped). The root lacks setgid
+// (walks anyway); squashed to nobody, the kubelet cannot open raft/ (drwx------ 3001:3001),
+// which is where case15.expected.md says its walk failed.
 func TestCase15ServerListingRootSquash(t *testing.T) {
 	path := filepath.Join(corpus(t), "cases", "case15.server-listing.txt")
-	res := mustListing(t, path, Options{FSGroup: 3001, RootSquash: true}, 1)
+	res := mustListing(t, path, Options{FSGroup: 3001, RootSquash: true}, 0)
 	if res.Verdict != VerdictWalksAnyway || res.Root.Mismatch != ownership.RootNoSetgid {
 		t.Errorf("verdict %s (%v), want walks-anyway: root lacks setgid", res.Verdict,
 			res.Root.Mismatch)
@@ -134,5 +135,24 @@ func TestReadListingCapsLineErrors(t *testing.T) {
 	if err != nil || len(errs) != maxLineErrors+1 ||
 		!strings.Contains(errs[maxLineErrors].Error(), "7 more lines could not be used") {
 		t.Fatalf("%d errors (%v), the last %v", len(errs), err, errs[len(errs)-1])
+	}
+}
+
+// TestPastedPromptsAndTheirOutput: the output of a pasted command other than ls or find is
+// skipped up to the next prompt; "# " lines are comments unless they run ls or find.
+func TestPastedPromptsAndTheirOutput(t *testing.T) {
+	listing := "# listing of the export\n" +
+		"$ sudo ls -lan /srv/vol\n" +
+		"drwxrwsr-x 2 0 2000 4 Feb 14 18:51 .\n" +
+		"$ cat /etc/exports\n" +
+		"/srv 10.0.0.0/8(rw)\n" +
+		"# ls -lan /srv/vol/more\n" +
+		"-rw-rw-r-- 1 0 2000 0 Feb 14 18:51 a\n"
+	var paths []string
+	errs, err := ReadListing(strings.NewReader(listing), "l.txt", func(le ListingEntry) {
+		paths = append(paths, le.Path)
+	})
+	if err != nil || len(errs) > 0 || strings.Join(paths, " ") != ". ./a" {
+		t.Errorf("paths %q, errors %v %v; want . and ./a", paths, errs, err)
 	}
 }
