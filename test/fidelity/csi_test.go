@@ -180,7 +180,8 @@ func runCSICase(ctx context.Context, t *testing.T, c *cluster.Cluster, id string
 		specName = "data"
 	}
 	dir := c.PodVolumeDir(running.UID, ownership.PluginCSI, specName) + "/mount"
-	res := compareCSI(t, fc, d, before, after, KubeletVerdict(log, dir), walksAfter-walksBefore)
+	res := compareCSI(t, fc, d, before, after, KubeletVerdict(log, dir),
+		walksAfter.since(walksBefore).count)
 	res.podReady = ready
 	checkPublish(t, drv, dir, cc, d)
 	checkScan(t, fc, scan, before, after, res.kubelet)
@@ -345,30 +346,40 @@ func checkPublish(t *testing.T, drv *cluster.CSIDriver, dir string, cc csiCase,
 	}
 }
 
+// walks is the kubelet's walk metric of one plugin: walks counted and seconds spent.
+type walks struct {
+	count   int64
+	seconds float64
+}
+
+func (w walks) since(before walks) walks {
+	return walks{count: w.count - before.count, seconds: w.seconds - before.seconds}
+}
+
+func walksOf(ctx context.Context, t *testing.T, c *cluster.Cluster, plugin string) walks {
+	m, err := c.KubeletMetrics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return walks{count: WalkCount(m, plugin), seconds: WalkSeconds(m, plugin)}
+}
+
 // observeWalks records the kubelet log offset and the walk metric of plugin.
 func observeWalks(ctx context.Context, t *testing.T, c *cluster.Cluster,
-	plugin string) (int64, int64) {
+	plugin string) (int64, walks) {
 	offset, err := c.KubeletLogOffset()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := c.KubeletMetrics(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return offset, WalkCount(m, plugin)
+	return offset, walksOf(ctx, t, c, plugin)
 }
 
 // readWalksSince returns the kubelet log since offset and the walk metric of plugin now.
 func readWalksSince(ctx context.Context, t *testing.T, c *cluster.Cluster, offset int64,
-	plugin string) (string, int64) {
+	plugin string) (string, walks) {
 	log, err := c.KubeletLogSince(offset)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := c.KubeletMetrics(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return log, WalkCount(m, plugin)
+	return log, walksOf(ctx, t, c, plugin)
 }

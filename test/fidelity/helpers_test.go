@@ -143,3 +143,16 @@ func FuzzWalkCount(f *testing.F) {
 		_ = WalkCount(metrics, ownership.PluginLocal)
 	})
 }
+
+// TestWalkSecondsRealMetrics reads the walk seconds of real /metrics pages: the 200k-file walk
+// alone, then with the 4M-file walk added.
+func TestWalkSecondsRealMetrics(t *testing.T) {
+	for file, want := range map[string]float64{
+		"kubelet-metrics-after-always-200k.txt": 2.300308773,
+		"kubelet-metrics-after-always-4m.txt":   80.122393727,
+	} {
+		if got := WalkSeconds(readReal(t, file), ownership.PluginLocal); got != want {
+			t.Errorf("%s: %v s of walks, want %v", file, got, want)
+		}
+	}
+}

@@ -107,16 +107,25 @@ func ReasonFor(v Verdict, policy ownership.Policy, m ownership.RootMismatch) str
 // (operation_name="volume_apply_access_control") of one volume plugin in a kubelet /metrics
 // page. The kubelet observes it only when a walk ran.
 func WalkCount(metrics, plugin string) int64 {
-	var n int64
+	return int64(walkMetric(metrics, plugin, "_count"))
+}
+
+// WalkSeconds sums the same histogram's _sum: the seconds the kubelet spent walking.
+func WalkSeconds(metrics, plugin string) float64 {
+	return walkMetric(metrics, plugin, "_sum")
+}
+
+func walkMetric(metrics, plugin, suffix string) float64 {
+	var n float64
 	for _, line := range strings.Split(metrics, "\n") {
-		if !strings.HasPrefix(line, "storage_operation_duration_seconds_count{") ||
+		if !strings.HasPrefix(line, "storage_operation_duration_seconds"+suffix+"{") ||
 			!strings.Contains(line, `operation_name="volume_apply_access_control"`) ||
 			!strings.Contains(line, `volume_plugin="`+plugin+`"`) {
 			continue
 		}
 		f := strings.Fields(line)
-		if v, err := strconv.ParseFloat(f[len(f)-1], 64); err == nil {
-			n += int64(v)
+		if v, err := strconv.ParseFloat(f[len(f)-1], 64); err == nil && v >= 0 {
+			n += v
 		}
 	}
 	return n
