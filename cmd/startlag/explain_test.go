@@ -214,7 +214,8 @@ func TestExplainHTMLRefusesAnInput(t *testing.T) {
 }
 
 // TestExplainFifoAndSymlinkedLogs: a fifo (as from <(journalctl ...)) can be read only once,
-// and a directory of symlinked logs (/var/log/containers) must be read through the links.
+// a directory of symlinked logs (/var/log/containers) must be read through the links, and so
+// must a directory named through a symlink.
 func TestExplainFifoAndSymlinkedLogs(t *testing.T) {
 	logPath := filepath.Join(explainCases(t), "case01.kubelet.log")
 	raw, err := os.ReadFile(logPath)
@@ -241,7 +242,12 @@ func TestExplainFifoAndSymlinkedLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, in := range []string{fifo, links} {
+	linkedDir := filepath.Join(tmp, "linked")
+	if err := os.Symlink(links, linkedDir); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, in := range []string{fifo, links, linkedDir} {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)

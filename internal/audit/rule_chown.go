@@ -280,15 +280,21 @@ var numeric = regexp.MustCompile(`^[0-9]+$`)
 // mode (stat prints no leading zeros). ok is false for what stat cannot compare with one
 // string, such as a symbolic mode (g+rwX).
 func guardTest(tool, spec string) (format, want string, ok bool) {
-	idFormat := func(id string, num, name string) string {
-		if numeric.MatchString(id) {
-			return num
+	// A numeric id is compared as stat prints it (01001 as 1001), a name by name.
+	id := func(s string, num, name string) (string, string) {
+		if !numeric.MatchString(s) {
+			return name, s
 		}
-		return name
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			return num, s
+		}
+		return num, strconv.FormatUint(n, 10)
 	}
 	switch tool {
 	case "chgrp":
-		return idFormat(spec, "%g", "%G"), spec, spec != ""
+		format, want = id(spec, "%g", "%G")
+		return format, want, spec != ""
 	case "chmod":
 		mode, ok := octal(spec)
 		if !ok {
@@ -301,15 +307,17 @@ func guardTest(tool, spec string) (format, want string, ok bool) {
 		sepChar = "." // the old USER.GROUP form chown still accepts
 	}
 	user, group, sep := strings.Cut(spec, sepChar)
+	uf, uw := id(user, "%u", "%U")
+	gf, gw := id(group, "%g", "%G")
 	switch {
-	case user != "" && (!sep || group == ""): // "1000", or "1000:" (the user's login group)
-		return idFormat(user, "%u", "%U"), user, true
+	case user != "" && !sep: // "1000"
+		return uf, uw, true
 	case user == "" && group != "": // ":1000"
-		return idFormat(group, "%g", "%G"), group, true
-	case user != "":
-		return idFormat(user, "%u", "%U") + ":" + idFormat(group, "%g", "%G"),
-			user + ":" + group, true
+		return gf, gw, true
+	case user != "" && group != "":
+		return uf + ":" + gf, uw + ":" + gw, true
 	}
+	// "1000:" also sets the user's login group, which only the node's passwd file names.
 	return "", "", false
 }
 

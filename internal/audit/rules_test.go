@@ -441,7 +441,9 @@ func TestGuardTest(t *testing.T) {
 	}{
 		{"chown", "1001", "%u", "1001", true},
 		{"chown", "1001:2000", "%u:%g", "1001:2000", true},
-		{"chown", "1001:", "%u", "1001", true},
+		{"chown", "1001:", "", "", false},
+		{"chown", "01001", "%u", "1001", true},
+		{"chown", "01001:02000", "%u:%g", "1001:2000", true},
 		{"chown", "1001.1001", "%u:%g", "1001:1001", true},
 		{"chown", ":2000", "%g", "2000", true},
 		{"chown", "postgres:postgres", "%U:%G", "postgres:postgres", true},

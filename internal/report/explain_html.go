@@ -88,21 +88,30 @@ func toHTMLPod(p timeline.Pod) htmlPod {
 	for i, ph := range p.Phases {
 		x := float64(ph.Start.Sub(p.Start)) / float64(span) * svgBarW
 		w := float64(ph.Duration()) / float64(span) * svgBarW
-		class := "bar"
-		switch {
-		case ph.Name == p.Diagnosis.Phase:
-			class = "bar slow"
-		case ph.Open:
-			class = "bar open"
-		case ph.Inferred:
-			class = "bar inferred"
-		}
 		hp.Bars = append(hp.Bars, htmlBar{Label: p.PhaseLabel(ph), Duration: phaseDuration(ph),
-			X: svgLabelW + x, W: max(w, 1.5), Y: float64(i) * svgRowH, Class: class})
+			X: svgLabelW + x, W: max(w, 1.5), Y: float64(i) * svgRowH,
+			Class: barClass(ph, p.Diagnosis)})
 	}
 	hp.SVGHeight = int(float64(len(p.Phases))*svgRowH) + 24
 	hp.AxisY = hp.SVGHeight - 6
 	return hp
+}
+
+// barClass styles a phase's bar as the text timeline does: open (still running at the end of
+// the inputs), inferred (an upper bound) or measured; the phase a known cause names is
+// outlined in red (and filled red when it was measured).
+func barClass(ph timeline.Phase, d timeline.Diagnosis) string {
+	class := "bar"
+	switch {
+	case ph.Open:
+		class += " open"
+	case ph.Inferred:
+		class += " inferred"
+	}
+	if ph.Name == d.Phase && d.Cause != timeline.CauseUnknown {
+		class += " named"
+	}
+	return class
 }
 
 var explainPage = template.Must(template.New("explain").Funcs(template.FuncMap{
@@ -154,7 +163,15 @@ h1{font-size:1.4em}
 h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccd;padding-bottom:.2em}
 .meta{color:#57606a}
 svg text{font:12px ui-monospace,Menlo,monospace;fill:#1b1f24}
-.bar{fill:#4a90c2}.slow{fill:#d1242f}.open{fill:#e3a008}.inferred{fill:#9db8cf}
+.bar{fill:#4a90c2}.open{fill:#e3a008}.inferred{fill:#9db8cf}.named{fill:#d1242f}
+.named.open,.named.inferred{stroke:#d1242f;stroke-width:2}
+.named.open{fill:#e3a008}.named.inferred{fill:#9db8cf}
+svg.timeline{width:100%;max-width:880px;height:auto}
+.legend{color:#57606a;font-size:12px;margin:.2em 0 0}
+.legend i{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 .9em;
+ vertical-align:-.1em}
+.legend i.bar{background:#4a90c2}.legend i.named{background:#d1242f}
+.legend i.open{background:#e3a008}.legend i.inferred{background:#9db8cf}
 .cause{background:#fff4f4;border-left:4px solid #d1242f;padding:.6em 1em;margin:1em 0}
 table{border-collapse:collapse}
 td{padding:.15em .6em;vertical-align:top}
@@ -171,14 +188,17 @@ pre{background:#f6f8fa;padding:.5em;font:12px ui-monospace,Menlo,monospace;
 <h2>Pod {{p .Key}}</h2>
 <p class="meta">{{if .UID}}uid {{p .UID}} {{end}}{{if .Node}}· node {{p .Node}} {{end}}
 · start-up shown {{.Total}} ({{.StartClock}} → {{.EndClock}})</p>
-<svg xmlns="http://www.w3.org/2000/svg" width="880" height="{{.SVGHeight}}" role="img"
- aria-label="start-up timeline">
+<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 880 {{.SVGHeight}}"
+ role="img" aria-label="start-up timeline">
 {{range .Bars}}<text x="0" y="{{add .Y 15}}">{{p .Label}}</text>
 <rect class="{{.Class}}" x="{{.X}}" y="{{add .Y 4}}" width="{{.W}}" height="14"></rect>
 <text x="800" y="{{add .Y 15}}">{{.Duration}}</text>
 {{end}}<text x="230" y="{{.AxisY}}">{{.StartClock}}</text>
 <text x="735" y="{{.AxisY}}">{{.EndClock}}</text>
 </svg>
+<p class="legend"><i class="named"></i>the step the cause names<i class="open"></i>still
+running at the end of the inputs<i class="inferred"></i>inferred (an upper bound)<i
+class="bar"></i>other steps; a red outline marks a named step that is not measured</p>
 <div class="cause"><b>{{.D.Cause}}</b> — {{.Title}}<br>
 <table>
 <tr><td>Delay</td><td>{{.Delay}} in phase {{.D.Phase}}</td></tr>

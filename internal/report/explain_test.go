@@ -403,3 +403,27 @@ func TestDisplayTextCompactsMetricSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestBarClass: a bar shows whether its phase was measured, still running or inferred, and
+// the phase a known cause names is marked; an unknown cause marks none.
+func TestBarClass(t *testing.T) {
+	walk := timeline.Diagnosis{Cause: timeline.CauseFSGroupWalk, Phase: timeline.PhaseVolumeSetup}
+	unknown := timeline.Diagnosis{Cause: timeline.CauseUnknown, Phase: timeline.PhaseVolumeSetup}
+	setup := timeline.Phase{Name: timeline.PhaseVolumeSetup}
+	open := timeline.Phase{Name: timeline.PhaseVolumeSetup, Open: true}
+	inferred := timeline.Phase{Name: timeline.PhaseVolumeSetup, Inferred: true}
+	pull := timeline.Phase{Name: timeline.PhaseImagePull}
+	for _, tc := range []struct {
+		ph   timeline.Phase
+		d    timeline.Diagnosis
+		want string
+	}{
+		{setup, walk, "bar named"}, {open, walk, "bar open named"},
+		{inferred, walk, "bar inferred named"}, {pull, walk, "bar"},
+		{open, unknown, "bar open"}, {setup, unknown, "bar"},
+	} {
+		if got := barClass(tc.ph, tc.d); got != tc.want {
+			t.Errorf("%+v under %s: %q, want %q", tc.ph, tc.d.Cause, got, tc.want)
+		}
+	}
+}

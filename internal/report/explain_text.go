@@ -288,7 +288,7 @@ func scale(d, span time.Duration, cols int) int {
 // axis writes the start and end clock times under the bars.
 func axis(start, end time.Time, cols int, fine bool) string {
 	l, r := clockFine(start, fine), clockFine(end, fine)
-	gap := cols + 2 - len(l) - len(r)
+	gap := cols + 1 - len(l) - len(r) // the end time ends under the closing "|"
 	if gap < 1 {
 		return l
 	}

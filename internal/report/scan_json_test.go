@@ -42,3 +42,26 @@ func TestScanJSONEscapesPaths(t *testing.T) {
 		t.Errorf("text output lacks the escaped path:\n%s", buf.String())
 	}
 }
+
+// TestScanTextFitsTheWidth: a root failing every test gives the longest header value; every
+// line of the text report stays within the 100 columns the other reports wrap at.
+func TestScanTextFitsTheWidth(t *testing.T) {
+	in := "d 0755 0 0 .\nf 0600 0 0 ./" + strings.Repeat("long-name-", 3) + "\n"
+	res, _, err := volscan.ListingCheck(strings.NewReader(in), "l", volscan.Options{FSGroup: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	rep := &volscan.Report{Mode: "check", FSGroupSource: "root-gid", Listing: true, Check: res}
+	if err := ScanText(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if n := len([]rune(line)); n > textWidth {
+			t.Errorf("line of %d columns: %q", n, line)
+		}
+	}
+	if !strings.Contains(buf.String(), "Root test:  fails: ") {
+		t.Errorf("header layout changed:\n%s", buf.String())
+	}
+}

@@ -18,9 +18,7 @@ const scanTextExamples = 3
 // ScanText writes r for a human reader.
 func ScanText(w io.Writer, r *volscan.Report) error {
 	res := r.Result()
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	scanHeader(tw, r, res)
-	if err := tw.Flush(); err != nil {
+	if err := scanHeader(w, r, res); err != nil {
 		return fmt.Errorf("writing scan report: %w", err)
 	}
 	if r.Repair != nil {
@@ -46,12 +44,17 @@ func ScanText(w io.Writer, r *volscan.Report) error {
 	return nil
 }
 
-func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
+// scanHeader writes the labelled lines above the verdict, each value wrapped under itself.
+func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) error {
+	var b strings.Builder
+	field := func(label, format string, args ...any) {
+		b.WriteString(WrapText(fmt.Sprintf("%-12s", label), fmt.Sprintf(format, args...)))
+	}
 	src := "Volume:"
 	if r.Listing {
 		src = "Listing:"
 	}
-	fmt.Fprintf(w, "%s\t%s\n", src, walk.Escape(res.Source))
+	field(src, "%s", walk.Escape(res.Source))
 	from := "from --fsgroup"
 	if r.FSGroupSource == "root-gid" {
 		from = "taken from the volume root's group; pass --fsgroup to check another"
@@ -60,17 +63,19 @@ func scanHeader(w io.Writer, r *volscan.Report, res *volscan.Result) {
 	if res.ReadOnly {
 		ro = "; read-only masks 0440/0550"
 	}
-	fmt.Fprintf(w, "fsGroup:\t%d (%s%s)\n", res.FSGroup, from, ro)
+	field("fsGroup:", "%d (%s%s)", res.FSGroup, from, ro)
 
 	e := res.Root.Entry
 	test := "passes: with OnRootMismatch the kubelet skips the walk"
 	if res.Root.Mismatch != 0 {
 		test = "fails: " + res.Root.Mismatch.String()
 	}
-	fmt.Fprintf(w, "Root:\t%s %#o uid %d gid %d\n", e.Type, e.Mode, e.UID, e.GID)
-	fmt.Fprintf(w, "Root test:\t%s\n", test)
-	fmt.Fprintf(w, "Entries:\t%d, of which %d differ from what an Always walk produces\n",
-		res.Entries, res.Summary.Differ)
+	field("Root:", "%s %#o uid %d gid %d", e.Type, e.Mode, e.UID, e.GID)
+	field("Root test:", "%s", test)
+	field("Entries:", "%d, of which %d differ from what an Always walk produces", res.Entries,
+		res.Summary.Differ)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // verdictText says what the verdict means and what to do, wrapped and indented; a listing

@@ -127,12 +127,16 @@ func (l *loader) expand(paths []string) []string {
 			out = append(out, p)
 			continue
 		}
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		root := p
+		if lst, err := os.Lstat(p); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			root = p + string(filepath.Separator) // a symlinked argument is followed
+		}
+		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			switch {
 			case err != nil:
 				l.problem(fmt.Errorf("reading %s: %w", path, err))
 				return nil
-			case path != p && strings.HasPrefix(d.Name(), "."):
+			case path != root && strings.HasPrefix(d.Name(), "."):
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
