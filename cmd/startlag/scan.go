@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 
 	"github.com/spf13/cobra"
@@ -286,6 +287,13 @@ func (o *scanOptions) runDir(ctx context.Context, s streams, dir string) error {
 	gid, gidErr := volscan.RootGID(dir)
 	if gidErr != nil {
 		return withCode(exitError, gidErr)
+	}
+	// The root is resolved as the kubelet resolves a volume path; nothing below it is.
+	if lst, err := os.Lstat(dir); err == nil && lst.Mode()&os.ModeSymlink != 0 {
+		if target, err := filepath.EvalSymlinks(dir); err == nil {
+			report.Message(s.Err, "", fmt.Sprintf("%s is a symlink: scanning %s (symlinks "+
+				"below it are never followed)", dir, target))
+		}
 	}
 	src, err := o.fsGroupFrom(s, gid, true)
 	if err != nil {

@@ -274,3 +274,17 @@ func TestScanApplyStoppedEarlyIsAnError(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestScanSymlinkedRootIsSaid: a root named through a symlink is followed, as the kubelet
+// resolves a volume path, and stderr says which directory was scanned.
+func TestScanSymlinkedRootIsSaid(t *testing.T) {
+	real := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errOut := scanRun(t, "", "scan", link, "--fsgroup", "0")
+	if !strings.Contains(errOut, "is a symlink: scanning "+real) {
+		t.Errorf("stderr %q does not name the directory scanned", errOut)
+	}
+}
