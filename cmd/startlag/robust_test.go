@@ -194,3 +194,19 @@ func TestStderrEscapesFileNames(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpFitsTheWidth: every --help page, flags included, stays within helpWidth columns.
+func TestHelpFitsTheWidth(t *testing.T) {
+	for _, verb := range []string{"", "audit", "explain", "scan"} {
+		args := []string{"--help"}
+		if verb != "" {
+			args = []string{verb, "--help"}
+		}
+		_, out, _ := startlag(t, "", args...)
+		for _, line := range strings.Split(out, "\n") {
+			if n := len([]rune(line)); n > helpWidth {
+				t.Errorf("startlag %s --help: a line of %d columns: %q", verb, n, line)
+			}
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/startlag/startlag/internal/report"
 )
@@ -56,7 +57,23 @@ waits).
 		root.AddCommand(newCmd(s))
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	wrapFlagHelp(root)
 	return root
+}
+
+// helpWidth is the width flag descriptions are wrapped at in --help, as the reports wrap.
+const helpWidth = 100
+
+// wrapFlagHelp makes --help wrap flag descriptions at helpWidth (cobra prints each on one
+// line, up to 150 columns here).
+func wrapFlagHelp(root *cobra.Command) {
+	cobra.AddTemplateFunc("wrappedFlags", func(f *pflag.FlagSet) string {
+		return f.FlagUsagesWrapped(helpWidth)
+	})
+	t := root.UsageTemplate()
+	t = strings.ReplaceAll(t, ".LocalFlags.FlagUsages", "wrappedFlags .LocalFlags")
+	t = strings.ReplaceAll(t, ".InheritedFlags.FlagUsages", "wrappedFlags .InheritedFlags")
+	root.SetUsageTemplate(t)
 }
 
 // run executes startlag with args and returns the exit code. Only main calls os.Exit.
