@@ -7,6 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // templateRef is an Argo Rollouts spec.workloadRef: the pod template lives in another object.
@@ -17,14 +19,14 @@ type templateRef struct {
 // genericWorkload extracts the pod template of an object the client-go scheme cannot convert
 // to a current typed workload: deprecated API versions of built-in kinds and CRDs. The object
 // is decoded as unstructured and its template converted into a corev1.PodTemplateSpec.
-func genericWorkload(data []byte) (*Workload, error) {
-	obj, _, err := unstructured.UnstructuredJSONScheme.Decode(data, nil, nil)
-	if err != nil {
+func genericWorkload(data []byte, gvk schema.GroupVersionKind) (*Workload, error) {
+	var m map[string]any
+	if err := utiljson.Unmarshal(data, &m); err != nil { // integers as int64, as unstructured
 		return nil, err
 	}
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok {
-		return nil, fmt.Errorf("decoded into unexpected type %T", obj)
+	u := &unstructured.Unstructured{Object: m}
+	if u.GetKind() == "" { // an item of a typed List (RolloutList) carries no kind of its own
+		u.SetGroupVersionKind(gvk)
 	}
 
 	w := &Workload{

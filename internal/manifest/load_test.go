@@ -264,6 +264,17 @@ func TestTypedListItems(t *testing.T) {
 	if p.Namespace != "ns" || set.KindedObjects() != 1 {
 		t.Errorf("namespace %q, %d objects with a kind", p.Namespace, set.KindedObjects())
 	}
+
+	// A CRD's typed List goes through the unstructured decoder.
+	rollouts := `{"apiVersion": "argoproj.io/v1alpha1", "kind": "RolloutList",
+"items": [{"metadata": {"name": "r"}, "spec": {"replicas": 2,
+  "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}}]}
+`
+	set = loadString(t, rollouts)
+	wantNoErrors(t, set)
+	if r := find(t, set, "Rollout", "r"); r.Replicas == nil || *r.Replicas != 2 {
+		t.Errorf("rollout replicas %v", r.Replicas)
+	}
 }
 
 func TestListItems(t *testing.T) {

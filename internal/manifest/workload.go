@@ -66,7 +66,7 @@ func classify(apiVersion, kind string) class { return kinds[apiVersion+"/"+kind]
 func (d *decoder) add(c class, data []byte, gvk schema.GroupVersionKind, pos Position,
 	source string) error {
 	if c == classGeneric {
-		w, err := genericWorkload(data)
+		w, err := genericWorkload(data, gvk)
 		if err != nil {
 			return err
 		}
