@@ -56,16 +56,23 @@ func TestKubeletVerdictRealLogs(t *testing.T) {
 	}
 }
 
-// TestWalkCountRealMetrics checks the walk counter on real /metrics pages: one walk after the
-// 200k-file Always start; two after the OnRootMismatch skip and the 4M-file walk that followed
-// (the skip is not counted).
-func TestWalkCountRealMetrics(t *testing.T) {
-	for file, want := range map[string]int64{
-		"kubelet-metrics-after-always-200k.txt": 1,
-		"kubelet-metrics-after-always-4m.txt":   2,
+// TestWalkMetricsRealPages reads the walk counter and seconds of real /metrics pages: one walk
+// after the 200k-file Always start; two after the OnRootMismatch skip and the 4M-file walk that
+// followed (the skip is not counted).
+func TestWalkMetricsRealPages(t *testing.T) {
+	for _, tc := range []struct {
+		file    string
+		count   int64
+		seconds float64
+	}{
+		{"kubelet-metrics-after-always-200k.txt", 1, 2.300308773},
+		{"kubelet-metrics-after-always-4m.txt", 2, 80.122393727},
 	} {
-		if got := WalkCount(readReal(t, file), ownership.PluginLocal); got != want {
-			t.Errorf("%s: %d walks of local volumes, want %d", file, got, want)
+		m := readReal(t, tc.file)
+		if n, s := WalkCount(m, ownership.PluginLocal), WalkSeconds(m, ownership.PluginLocal); n !=
+			tc.count || s != tc.seconds {
+			t.Errorf("%s: %d walks of local volumes in %v s, want %d in %v s", tc.file, n, s,
+				tc.count, tc.seconds)
 		}
 	}
 }
@@ -142,17 +149,4 @@ func FuzzWalkCount(f *testing.F) {
 	f.Fuzz(func(t *testing.T, metrics string) {
 		_ = WalkCount(metrics, ownership.PluginLocal)
 	})
-}
-
-// TestWalkSecondsRealMetrics reads the walk seconds of real /metrics pages: the 200k-file walk
-// alone, then with the 4M-file walk added.
-func TestWalkSecondsRealMetrics(t *testing.T) {
-	for file, want := range map[string]float64{
-		"kubelet-metrics-after-always-200k.txt": 2.300308773,
-		"kubelet-metrics-after-always-4m.txt":   80.122393727,
-	} {
-		if got := WalkSeconds(readReal(t, file), ownership.PluginLocal); got != want {
-			t.Errorf("%s: %v s of walks, want %v", file, got, want)
-		}
-	}
 }
