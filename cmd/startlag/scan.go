@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/startlag/startlag/internal/gzsniff"
 	"github.com/startlag/startlag/internal/report"
 	"github.com/startlag/startlag/internal/volscan"
 	"github.com/startlag/startlag/internal/walk"
@@ -265,17 +265,12 @@ func openListingInput(s streams, name string) (string, io.ReadCloser, error) {
 // gunzipped returns r decompressed when it starts with the gzip magic (a listing saved with
 // `| gzip`), else r as it is; closing the result closes c.
 func gunzipped(r io.Reader, c io.Closer) (io.ReadCloser, error) {
-	br := bufio.NewReader(r)
-	head, _ := br.Peek(2)
-	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
-		return readCloser{br, c}, nil
-	}
-	zr, err := gzip.NewReader(br)
+	src, _, err := gzsniff.Decompress(bufio.NewReader(r))
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	return readCloser{zr, c}, nil
+	return readCloser{src, c}, nil
 }
 
 type readCloser struct {

@@ -10,6 +10,8 @@ import (
 	"io"
 	"time"
 	"unicode/utf8"
+
+	"github.com/startlag/startlag/internal/gzsniff"
 )
 
 // MaxLineBytes is the longest line the reader examines; longer lines are skipped and counted.
@@ -255,17 +257,10 @@ func (r *Reader) remember(ev Event) {
 // open sniffs gzip and sets up the read-ahead and the buffered line reader.
 func (r *Reader) open() bool {
 	r.start = true
-	sniff := bufio.NewReaderSize(r.src, 4096)
-	magic, err := sniff.Peek(2)
-	var src io.Reader = sniff
-	zipped := err == nil && magic[0] == 0x1f && magic[1] == 0x8b
-	if zipped {
-		zr, zerr := gzip.NewReader(sniff)
-		if zerr != nil {
-			r.truncated(zerr)
-			return false
-		}
-		src = zr
+	src, zipped, err := gzsniff.Decompress(bufio.NewReaderSize(r.src, 4096))
+	if err != nil {
+		r.truncated(err)
+		return false
 	}
 	if inMemory(r.src) && !zipped {
 		r.pf = newSyncBlocks(src)

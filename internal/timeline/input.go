@@ -3,12 +3,13 @@ package timeline
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/startlag/startlag/internal/gzsniff"
 )
 
 // InputKind is what an input was detected to be.
@@ -55,16 +56,15 @@ func openInputZipped(path string, stdin io.Reader) (*bufio.Reader, io.Closer, bo
 		r, closer = f, f
 	}
 	br := bufio.NewReaderSize(r, peekBytes)
-	head, _ := br.Peek(2)
-	if len(head) < 2 || head[0] != 0x1f || head[1] != 0x8b {
-		return br, closer, false, nil
-	}
-	zr, err := gzip.NewReader(br)
+	src, zipped, err := gzsniff.Decompress(br)
 	if err != nil {
 		closer.Close()
 		return nil, nil, false, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return bufio.NewReaderSize(zr, peekBytes), closer, true, nil
+	if !zipped {
+		return br, closer, false, nil
+	}
+	return bufio.NewReaderSize(src, peekBytes), closer, true, nil
 }
 
 // detect classifies an input by its first bytes.
