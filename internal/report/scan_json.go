@@ -130,9 +130,9 @@ func scanDocOf(r *volscan.Report) scanDoc {
 		d.Repair = repairDoc(r.Repair)
 	}
 	if s := res.Squash; s != nil {
-		d.RootSquash = &scanSquash{UID: ownership.SquashID, CannotOpen: s.CannotOpen,
-			OpenExamples: escPaths(s.OpenExamples), CannotChange: s.CannotChange,
-			ChangeExamples: escPaths(s.ChangeExamples)}
+		d.RootSquash = &scanSquash{UID: ownership.SquashID, CannotOpen: s.CannotOpen.Count,
+			OpenExamples: escPaths(s.CannotOpen.Examples), CannotChange: s.CannotChange.Count,
+			ChangeExamples: escPaths(s.CannotChange.Examples)}
 	}
 	if e := r.Estimate; e != nil {
 		d.Estimate = &scanEstimate{UsedInodes: e.UsedInodes,

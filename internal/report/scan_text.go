@@ -157,19 +157,20 @@ func scanSquashText(w io.Writer, res *volscan.Result) {
 		return
 	}
 	fmt.Fprintf(w, "\nRoot squash (the kubelet's walk runs as uid %d):\n", ownership.SquashID)
-	if s.CannotOpen == 0 && s.CannotChange == 0 {
+	if s.CannotOpen.Count == 0 && s.CannotChange.Count == 0 {
 		fmt.Fprintln(w, "  a walk could open and change every entry.")
 		return
 	}
-	if s.CannotOpen > 0 {
+	if s.CannotOpen.Count > 0 {
 		fmt.Fprint(w, WrapText("  ", fmt.Sprintf("%s it cannot open: a walk fails there "+
 			"(permission denied), SetUp fails and the pod does not start. e.g. %s",
-			Count(s.CannotOpen, "directory", "directories"), escJoin(s.OpenExamples))))
+			Count(s.CannotOpen.Count, "directory", "directories"),
+			escJoin(s.CannotOpen.Examples))))
 	}
-	if s.CannotChange > 0 {
+	if s.CannotChange.Count > 0 {
 		fmt.Fprint(w, WrapText("  ", fmt.Sprintf("%s it may not change (not owned by it): "+
-			"each failure is logged and skipped. e.g. %s", Count(s.CannotChange, "entry",
-			"entries"), escJoin(s.ChangeExamples))))
+			"each failure is logged and skipped. e.g. %s", Count(s.CannotChange.Count, "entry",
+			"entries"), escJoin(s.CannotChange.Examples))))
 	}
 	if res.Root.Mismatch == 0 {
 		fmt.Fprintln(w, "  With OnRootMismatch the root passes the test, so no walk runs.")

@@ -55,14 +55,11 @@ type Options struct {
 // SquashSummary is what a squashed kubelet walk could not do (see ownership.SquashedWalk).
 type SquashSummary struct {
 	mu sync.Mutex
-	// CannotOpen counts directories the walk cannot list: it fails there and the pod does not
-	// start. CannotChange counts entries it must change but may not (logged and skipped).
-	CannotOpen, CannotChange int64
-	// OpenExamples and ChangeExamples are example paths of each, at most Options.TopK, chosen
-	// as Group chooses its examples.
-	OpenExamples, ChangeExamples []string
-	open, change                 Group
-	topK                         int
+	// CannotOpen holds the directories the walk cannot list: it fails there and the pod does
+	// not start. CannotChange holds the entries it must change but may not (logged and
+	// skipped). Each counts all and keeps at most Options.TopK example paths.
+	CannotOpen, CannotChange Group
+	topK                     int
 }
 
 // add records e at depth, whose path p builds; it is safe for concurrent use.
@@ -74,14 +71,12 @@ func (s *SquashSummary) add(depth int, p *lazyPath, e ownership.Entry, opt Optio
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sq.CannotOpen {
-		s.CannotOpen++
-		s.open.offer(depth, p, s.topK)
-		s.OpenExamples = s.open.Examples
+		s.CannotOpen.Count++
+		s.CannotOpen.offer(depth, p, s.topK)
 	}
 	if sq.CannotChange {
-		s.CannotChange++
-		s.change.offer(depth, p, s.topK)
-		s.ChangeExamples = s.change.Examples
+		s.CannotChange.Count++
+		s.CannotChange.offer(depth, p, s.topK)
 	}
 }
 

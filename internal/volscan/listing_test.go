@@ -171,7 +171,7 @@ func FuzzReadListing(f *testing.F) {
 		if res.Summary.Differ > res.Entries {
 			t.Fatalf("%d offenders among %d entries", res.Summary.Differ, res.Entries)
 		}
-		if sq := res.Squash; sq.CannotOpen+sq.CannotChange > 2*res.Entries {
+		if sq := res.Squash; sq.CannotOpen.Count+sq.CannotChange.Count > 2*res.Entries {
 			t.Fatalf("squash counts %+v among %d entries", sq, res.Entries)
 		}
 		for _, e := range errs {

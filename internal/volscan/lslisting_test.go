@@ -92,7 +92,8 @@ func TestCase15ServerListingRootSquash(t *testing.T) {
 			res.Root.Mismatch)
 	}
 	s := res.Squash
-	if s == nil || s.CannotOpen != 1 || strings.Join(s.OpenExamples, ",") != "./raft" {
+	if s == nil || s.CannotOpen.Count != 1 ||
+		strings.Join(s.CannotOpen.Examples, ",") != "./raft" {
 		t.Fatalf("squash %+v, want raft unopenable", s)
 	}
 }
