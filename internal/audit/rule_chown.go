@@ -2,7 +2,6 @@ package audit
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -273,8 +272,6 @@ func guardedExample(g *hitGroup) string {
 		op.Tool, op.Spec, dir)
 }
 
-var numeric = regexp.MustCompile(`^[0-9]+$`)
-
 // guardTest returns the stat -c format and the value it prints when the top directory already
 // has what `tool spec` gives it: %u/%g for numeric ids, %U/%G for names, %a for an octal
 // mode (stat prints no leading zeros). ok is false for what stat cannot compare with one
@@ -282,14 +279,10 @@ var numeric = regexp.MustCompile(`^[0-9]+$`)
 func guardTest(tool, spec string) (format, want string, ok bool) {
 	// A numeric id is compared as stat prints it (01001 as 1001), a name by name.
 	id := func(s string, num, name string) (string, string) {
-		if !numeric.MatchString(s) {
-			return name, s
+		if n, err := strconv.ParseUint(s, 10, 32); err == nil {
+			return num, strconv.FormatUint(n, 10)
 		}
-		n, err := strconv.ParseUint(s, 10, 32)
-		if err != nil {
-			return num, s
-		}
-		return num, strconv.FormatUint(n, 10)
+		return name, s
 	}
 	switch tool {
 	case "chgrp":

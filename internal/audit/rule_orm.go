@@ -152,16 +152,16 @@ func sharedClaimFlips(t *target, fg int64) []Finding {
 // namespaceAssumption says which namespace a pairing of two workloads takes for granted when
 // one of them has none in the input (claims are namespaced: both must run in the same one).
 func namespaceAssumption(t, p *target) []string {
-	switch {
-	case t.ref.Namespace == p.ref.Namespace:
+	if t.ref.Namespace == p.ref.Namespace {
 		return nil
-	case t.ref.Namespace == "":
-		return []string{fmt.Sprintf("%s has no namespace in the input: assuming it is "+
-			"deployed to namespace %s, beside %s", t.ref.display(), p.ref.Namespace,
-			p.ref.display())}
+	}
+	without, with := t, p
+	if p.ref.Namespace == "" {
+		without, with = p, t
 	}
 	return []string{fmt.Sprintf("%s has no namespace in the input: assuming it is deployed "+
-		"to namespace %s, beside %s", p.ref.display(), t.ref.Namespace, t.ref.display())}
+		"to namespace %s, beside %s", without.ref.display(), with.ref.Namespace,
+		with.ref.display())}
 }
 
 // sharesClaim reports whether peer p mounts the claim of d (walked) and with which fsGroup.

@@ -33,6 +33,11 @@ func checkRWORollingUpdate(t *target) []Finding {
 	if !ok {
 		return nil
 	}
+	r := surge(t)
+	sev := Warning
+	if r.known && r.maxSurge == 0 {
+		sev = Info // the wait is bounded by a detach, not an open-ended deadlock
+	}
 	var out []Finding
 	for _, d := range t.decisions {
 		if d.Kind != ownership.KindPVC || len(d.Mounts) == 0 {
@@ -50,12 +55,8 @@ func checkRWORollingUpdate(t *target) []Finding {
 		case !d.HasAccessMode(corev1.ReadWriteOnce):
 			continue
 		}
-		sev := Warning
-		if ms, _, ok := surge(t); ok && ms == 0 {
-			sev = Info // the wait is bounded by a detach, not an open-ended deadlock
-		}
 		f := t.finding(idRWORollingUpdate, sev, d.Volume, "")
-		f.Message = rwoMessage(t, d, strategy, mode)
+		f.Message = rwoMessage(t, d, strategy, mode, r)
 		f.Fix = rwoFix(t)
 		f.Assumptions = assumptions
 		out = append(out, f)
@@ -86,13 +87,19 @@ func surgingStrategy(t *target) (string, bool) {
 	return "", false
 }
 
-// surge resolves a Deployment's maxSurge and maxUnavailable for its replicas the way the
-// Deployment controller does (percentages of replicas, surge rounded up, unavailability down;
-// both 25% when unset). ok is false for kinds without those fields (Rollouts).
-func surge(t *target) (maxSurge, maxUnavailable int, ok bool) {
+// rollingUpdate is a Deployment's maxSurge and maxUnavailable resolved for its replicas;
+// known is false for kinds without those fields (Rollouts).
+type rollingUpdate struct {
+	maxSurge, maxUnavailable int
+	known                    bool
+}
+
+// surge resolves them the way the Deployment controller does (percentages of replicas, surge
+// rounded up, unavailability down; both 25% when unset).
+func surge(t *target) rollingUpdate {
 	rolling := t.w.Strategy == "" || t.w.Strategy == appsv1.RollingUpdateDeploymentStrategyType
 	if t.w.Kind != "Deployment" || !rolling {
-		return 0, 0, false
+		return rollingUpdate{}
 	}
 	replicas := 1
 	if t.w.Replicas != nil {
@@ -111,15 +118,14 @@ func surge(t *target) (maxSurge, maxUnavailable int, ok bool) {
 	ms, err1 := intstr.GetScaledValueFromIntOrPercent(s, replicas, true)
 	mu, err2 := intstr.GetScaledValueFromIntOrPercent(u, replicas, false)
 	if err1 != nil || err2 != nil {
-		return 0, 0, false
+		return rollingUpdate{}
 	}
-	return ms, mu, true
+	return rollingUpdate{maxSurge: ms, maxUnavailable: mu, known: true}
 }
 
 func rwoMessage(t *target, d ownership.Decision, strategy string,
-	mode corev1.PersistentVolumeAccessMode) string {
-	ms, mu, known := surge(t)
-	if known && ms == 0 {
+	mode corev1.PersistentVolumeAccessMode, r rollingUpdate) string {
+	if r.known && r.maxSurge == 0 {
 		return fmt.Sprintf("%s with maxSurge 0 stops an old pod before it starts a new one, but "+
 			"the new pod may still be scheduled while the old one terminates and holds %s "+
 			"claim %s: it then waits for the unmount and detach (a Multi-Attach error on "+
@@ -130,17 +136,17 @@ func rwoMessage(t *target, d ownership.Decision, strategy string,
 	switch {
 	case mode == corev1.ReadWriteOncePod:
 		msg += ": the new pod cannot start, even on the same node, until the old pod is gone"
-	case known && mu == 0:
+	case r.known && r.maxUnavailable == 0:
 		msg += fmt.Sprintf(": a new pod scheduled on another node waits with a Multi-Attach "+
 			"error until the old pod is gone, and with maxSurge %d and maxUnavailable 0 the old "+
-			"pod is kept until the new one is ready: the rollout deadlocks", ms)
+			"pod is kept until the new one is ready: the rollout deadlocks", r.maxSurge)
 	default:
 		msg += ": a new pod scheduled on another node waits with a Multi-Attach error until " +
 			"the old pod is gone"
 	}
-	if r := t.w.Replicas; r != nil && *r > 1 {
+	if n := t.w.Replicas; n != nil && *n > 1 {
 		msg += fmt.Sprintf("; its %d replicas also share one ReadWriteOnce volume, which works "+
-			"only while they all run on one node", *r)
+			"only while they all run on one node", *n)
 	}
 	return msg + "."
 }
