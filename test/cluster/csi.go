@@ -68,6 +68,13 @@ func (c *Cluster) StartCSIDriver(ctx context.Context, opts CSIDriverOptions) (*C
 		return nil, fmt.Errorf("CSI driver name %q: want lower-case letters, digits, '.' and "+
 			"'-'", opts.Name)
 	}
+	reg, sock := c.csiSockets(opts.Name)
+	for _, s := range []string{reg, sock} {
+		if len(s) > maxSocketPath {
+			return nil, fmt.Errorf("CSI driver %s: socket path %s is longer than %d bytes: "+
+				"use a shorter TMPDIR or driver name", opts.Name, s, maxSocketPath)
+		}
+	}
 	bin, err := c.csiBinary()
 	if err != nil {
 		return nil, err
@@ -100,11 +107,15 @@ func (c *Cluster) csiBinary() (string, error) {
 	return bin, nil
 }
 
-// csiArgs places the plugin's sockets where the kubelet looks: the registration socket in
+// csiSockets are where the kubelet looks for a plugin's sockets: the registration socket in
 // <root>/plugins_registry, the CSI socket in <root>/plugins/<name>.
+func (c *Cluster) csiSockets(name string) (reg, sock string) {
+	return filepath.Join(c.KubeletRoot, "plugins_registry", name+"-reg.sock"),
+		filepath.Join(c.KubeletRoot, "plugins", name, "csi.sock")
+}
+
 func (c *Cluster) csiArgs(opts CSIDriverOptions, requests string) []string {
-	reg := filepath.Join(c.KubeletRoot, "plugins_registry", opts.Name+"-reg.sock")
-	sock := filepath.Join(c.KubeletRoot, "plugins", opts.Name, "csi.sock")
+	reg, sock := c.csiSockets(opts.Name)
 	args := []string{"-name", opts.Name, "-csi-socket", sock, "-registration-socket", reg,
 		"-node-id", c.NodeName, "-requests", requests}
 	if opts.VolumeMountGroup {
@@ -115,16 +126,9 @@ func (c *Cluster) csiArgs(opts CSIDriverOptions, requests string) []string {
 
 // waitCSIRegistered waits up to a minute for the node's CSINode object to list driver.
 func (c *Cluster) waitCSIRegistered(ctx context.Context, driver string, p *process) error {
-	for _, a := range c.csiArgs(CSIDriverOptions{Name: driver}, "") {
-		if strings.HasSuffix(a, ".sock") && len(a) > maxSocketPath {
-			return fmt.Errorf("CSI driver %s: socket path %s is longer than %d bytes: use a "+
-				"shorter TMPDIR or driver name", driver, a, maxSocketPath)
-		}
-	}
 	err := poll(ctx, time.Minute, func() (bool, error) {
 		if gone, how := p.exited(); gone {
-			return false, fmt.Errorf("CSI driver %s exited (%s); log tail:\n%s", driver, how,
-				c.logTail(csiPrefix+driver, 20))
+			return false, fmt.Errorf("the plugin exited (%s)", how)
 		}
 		n, err := c.Client.StorageV1().CSINodes().Get(ctx, c.NodeName, metav1.GetOptions{})
 		if err != nil {
