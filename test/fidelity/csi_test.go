@@ -150,7 +150,8 @@ func runCSICase(ctx context.Context, t *testing.T, c *cluster.Cluster, id string
 	g := int64(fsGroup)
 	fc := fidelityCase{root: cc.root, fsGroup: &g, policy: cc.policy}
 	root, before := prepareVolume(t, c, id, fc)
-	pod, objs := csiPod(ctx, t, c, id, cc, root)
+	t.Cleanup(func() { releaseVolume(t, c, cluster.LocalPV{Name: id}, id) })
+	pod, objs := csiPod(ctx, t, c, id, fc, cc, root)
 	objs.CSIDrivers = drivers
 	d, ok := ownership.DecideOne(ownership.Input{Namespace: pod.Namespace,
 		Spec: &pod.Spec, Objects: objs}, "data")
@@ -168,7 +169,6 @@ func runCSICase(ctx context.Context, t *testing.T, c *cluster.Cluster, id string
 		t.Fatal(err)
 	}
 	ready := time.Since(begin)
-	t.Cleanup(func() { releaseCSIVolume(t, c, id, cc.inline) })
 	after, err := Take(root)
 	if err != nil {
 		t.Fatal(err)
@@ -191,16 +191,10 @@ func runCSICase(ctx context.Context, t *testing.T, c *cluster.Cluster, id string
 
 // csiPod builds the case's pod and, for PV cases, creates its claim and PV; it returns the pod
 // (not yet created) and the storage objects as the API server holds them.
-func csiPod(ctx context.Context, t *testing.T, c *cluster.Cluster, id string, cc csiCase,
-	root string) (*corev1.Pod, ownership.Objects) {
+func csiPod(ctx context.Context, t *testing.T, c *cluster.Cluster, id string, fc fidelityCase,
+	cc csiCase, root string) (*corev1.Pod, ownership.Objects) {
 	pod := c.Pod("default", id)
-	g := int64(fsGroup)
-	sc := &corev1.PodSecurityContext{FSGroup: &g}
-	if cc.policy != ownership.PolicyUnset {
-		p := corev1.PodFSGroupChangePolicy(cc.policy)
-		sc.FSGroupChangePolicy = &p
-	}
-	pod.Spec.SecurityContext = sc
+	pod.Spec.SecurityContext = securityContext(fc)
 	pod.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data",
 		MountPath: "/data"}}
 	attrs := cluster.CSIVolumeAttributes(root)
@@ -242,23 +236,6 @@ func storedObjects(ctx context.Context, t *testing.T, c *cluster.Cluster,
 	}
 	return ownership.Objects{PVCs: []*corev1.PersistentVolumeClaim{pvc},
 		PVs: []*corev1.PersistentVolume{pv}}
-}
-
-// releaseCSIVolume deletes the case's pod, its PV and claim, and the storage.
-func releaseCSIVolume(t *testing.T, c *cluster.Cluster, id string, inline bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := c.DeletePod(ctx, "default", id); err != nil {
-		t.Errorf("cleanup: %v", err)
-	}
-	if !inline {
-		if err := c.DeleteLocalPV(ctx, cluster.LocalPV{Name: id}); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	}
-	if err := c.ReleaseVolumeDir(id); err != nil {
-		t.Errorf("cleanup: %v", err)
-	}
 }
 
 // compareCSI checks the model's decision against the kubelet's verdict, the walk metric and

@@ -118,7 +118,8 @@ func prepareVolume(t *testing.T, c *cluster.Cluster, id string,
 	return root, before
 }
 
-// releaseVolume deletes the case's pods, PV, claim and storage.
+// releaseVolume deletes the case's pods, PV, claim (if any: inline CSI cases have none) and
+// storage.
 func releaseVolume(t *testing.T, c *cluster.Cluster, pv cluster.LocalPV, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -154,17 +155,22 @@ func startNeighbour(ctx context.Context, t *testing.T, c *cluster.Cluster, id,
 	return snap
 }
 
-// runPod starts a pod called name with the case's fsGroup settings on claim, and waits until
-// it is Ready.
-func runPod(ctx context.Context, t *testing.T, c *cluster.Cluster, name, claim string,
-	fc fidelityCase) *corev1.Pod {
-	pod := c.Pod("default", name)
+// securityContext is the pod securityContext of the case: its fsGroup and policy.
+func securityContext(fc fidelityCase) *corev1.PodSecurityContext {
 	sc := &corev1.PodSecurityContext{FSGroup: fc.fsGroup}
 	if fc.policy != ownership.PolicyUnset {
 		p := corev1.PodFSGroupChangePolicy(fc.policy)
 		sc.FSGroupChangePolicy = &p
 	}
-	pod.Spec.SecurityContext = sc
+	return sc
+}
+
+// runPod starts a pod called name with the case's fsGroup settings on claim, and waits until
+// it is Ready.
+func runPod(ctx context.Context, t *testing.T, c *cluster.Cluster, name, claim string,
+	fc fidelityCase) *corev1.Pod {
+	pod := c.Pod("default", name)
+	pod.Spec.SecurityContext = securityContext(fc)
 	pod.Spec.Volumes = []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{
 		PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
 			ClaimName: claim, ReadOnly: fc.claimRO}}}}
