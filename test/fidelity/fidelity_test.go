@@ -183,6 +183,44 @@ func runPod(ctx context.Context, t *testing.T, c *cluster.Cluster, name, claim s
 	return running
 }
 
+// walks is the kubelet's walk metric of one plugin: walks counted and seconds spent.
+type walks struct {
+	count   int64
+	seconds float64
+}
+
+func (w walks) since(before walks) walks {
+	return walks{count: w.count - before.count, seconds: w.seconds - before.seconds}
+}
+
+func walksOf(ctx context.Context, t *testing.T, c *cluster.Cluster, plugin string) walks {
+	m, err := c.KubeletMetrics(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return walks{count: WalkCount(m, plugin), seconds: WalkSeconds(m, plugin)}
+}
+
+// observeWalks records the kubelet log offset and the walk metric of plugin.
+func observeWalks(ctx context.Context, t *testing.T, c *cluster.Cluster,
+	plugin string) (int64, walks) {
+	offset, err := c.KubeletLogOffset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return offset, walksOf(ctx, t, c, plugin)
+}
+
+// readWalksSince returns the kubelet log since offset and the walk metric of plugin now.
+func readWalksSince(ctx context.Context, t *testing.T, c *cluster.Cluster, offset int64,
+	plugin string) (string, walks) {
+	log, err := c.KubeletLogSince(offset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return log, walksOf(ctx, t, c, plugin)
+}
+
 // compare checks (a) the walk/skip verdict, from the log and the metric, and (b) every entry's
 // state after the pod start against the model's prediction.
 func compare(t *testing.T, fc fidelityCase, before, after Snapshot, log, dir string,
