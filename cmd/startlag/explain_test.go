@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -105,16 +104,8 @@ func TestExplainUnknownPodNamesThePods(t *testing.T) {
 
 // Standard input and gzip: the same events gzipped on stdin give the same answer.
 func TestExplainGzipStdin(t *testing.T) {
-	dir := explainCases(t)
-	raw, err := os.ReadFile(filepath.Join(dir, "case15.events.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(raw)
-	zw.Close()
-	code, out, errOut := explainRun(t, gz.String(), "-o", "json", "-")
+	gz := gzipFile(t, filepath.Join(explainCases(t), "case15.events.json"))
+	code, out, errOut := explainRun(t, string(gz), "-o", "json", "-")
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}

@@ -51,7 +51,24 @@ func TestScanListingVerdicts(t *testing.T) {
 // TestScanListingGzip: a listing saved through gzip gives the same verdict, from a file and
 // from stdin.
 func TestScanListingGzip(t *testing.T) {
-	data, err := os.ReadFile(scanCorpus(t, "case08.volume-scan.txt"))
+	gz := gzipFile(t, scanCorpus(t, "case08.volume-scan.txt"))
+	path := filepath.Join(t.TempDir(), "listing.txt.gz")
+	if err := os.WriteFile(path, gz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []struct{ stdin, name string }{{"", path}, {string(gz), "-"}} {
+		code, out, errOut := scanRun(t, in.stdin, "scan", "--from-listing", in.name,
+			"--fsgroup", "3000")
+		if code != exitFindings || !strings.Contains(out, "Verdict: unsafe") {
+			t.Errorf("%s: exit %d\n%s%s", in.name, code, out, errOut)
+		}
+	}
+}
+
+// gzipFile returns the gzip-compressed content of the file at path.
+func gzipFile(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,17 +76,7 @@ func TestScanListingGzip(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(data)
 	zw.Close()
-	path := filepath.Join(t.TempDir(), "listing.txt.gz")
-	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, in := range []struct{ stdin, name string }{{"", path}, {gz.String(), "-"}} {
-		code, out, errOut := scanRun(t, in.stdin, "scan", "--from-listing", in.name,
-			"--fsgroup", "3000")
-		if code != exitFindings || !strings.Contains(out, "Verdict: unsafe") {
-			t.Errorf("%s: exit %d\n%s%s", in.name, code, out, errOut)
-		}
-	}
+	return gz.Bytes()
 }
 
 func TestScanListingJSONFromStdin(t *testing.T) {
